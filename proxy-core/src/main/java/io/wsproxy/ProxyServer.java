@@ -1,0 +1,298 @@
+package io.wsproxy;
+
+import io.wsproxy.internal.relay.Relay;
+import io.wsproxy.internal.relay.RelayConfig;
+import io.wsproxy.upstream.UpstreamPool;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A WebSocket relay: accepts ws:// connections on its listen addresses, completes each client's upgrade with an
+ * upstream chosen by the {@link UpstreamPool}, and relays frames both ways until either side closes.
+ *
+ * <pre>{@code
+ * ProxyServer proxy = ProxyServer.builder()
+ *         .listen(new InetSocketAddress("0.0.0.0", 8080))
+ *         .upstreams(UpstreamPool.of("ws://10.0.0.1:9000", "ws://10.0.0.2:9000"))
+ *         .build()
+ *         .start();
+ * ...
+ * proxy.close();
+ * }</pre>
+ *
+ * <p>Thread-safe: every method may be called from any thread. Connections run on a fixed group of event loops
+ * (one thread each, by default one per core); nothing of the relay blocks the caller.
+ */
+public final class ProxyServer implements AutoCloseable {
+    private final Relay relay;
+    private final Duration shutdownTimeout;
+
+    private ProxyServer(Builder builder) {
+        RelayConfig config = new RelayConfig(builder.pool, builder.forwardedHeaders,
+                builder.handshakeTimeout.toNanos(), builder.connectTimeout.toNanos(),
+                builder.upstreamHandshakeTimeout.toNanos(), builder.closeTimeout.toNanos(),
+                builder.sendTimeout.toNanos(), builder.bufferSize, builder.maxHeaderBytes, builder.maxHeaderCount,
+                builder.maxResponseBodyBytes, builder.maxMessageBytes, builder.maxUpstreamTries,
+                builder.maxConnections, Math.max(1, builder.retryAfter.toSeconds()));
+        this.relay = new Relay(config, builder.listen, builder.eventLoops);
+        this.shutdownTimeout = builder.shutdownTimeout;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Binds every listen address and starts the event loops. Returns this server.
+     *
+     * @throws IOException           if an address cannot be bound (the message names it, e.g. when the port is in
+     *                               use); nothing stays open then
+     * @throws IllegalStateException if called twice, or after {@link #close()}
+     */
+    public ProxyServer start() throws IOException {
+        relay.start();
+        return this;
+    }
+
+    /** The bound listen addresses, with the actual ports when port 0 was asked for. Empty before {@link #start()}. */
+    public List<InetSocketAddress> addresses() {
+        return relay.addresses();
+    }
+
+    /** The first bound address; a convenience for servers with one listener. */
+    public InetSocketAddress address() {
+        List<InetSocketAddress> addresses = relay.addresses();
+        if (addresses.isEmpty()) {
+            throw new IllegalStateException("The server is not started");
+        }
+        return addresses.get(0);
+    }
+
+    public UpstreamPool upstreams() {
+        return relay.config().pool;
+    }
+
+    /** Client connections accepted and not yet closed, at any stage (handshake, relay, closing). */
+    public int openConnections() {
+        return relay.openConnections();
+    }
+
+    /**
+     * Stops gracefully within the builder's shutdown timeout; see {@link #close(Duration)}. Idempotent.
+     */
+    @Override
+    public void close() {
+        close(shutdownTimeout);
+    }
+
+    /**
+     * Stops accepting, sends Close 1001 "proxy shutting down" to every client and upstream at a frame boundary,
+     * waits up to {@code deadline} for the close handshakes, closes whatever remains, and stops the event loops.
+     * Returns when all of that is done. Idempotent: later calls wait for the first one to finish.
+     */
+    public void close(Duration deadline) {
+        Objects.requireNonNull(deadline, "deadline");
+        relay.shutdown(deadline.toNanos());
+    }
+
+    @Override
+    public String toString() {
+        return "ProxyServer" + relay.addresses() + " -> " + relay.config().pool;
+    }
+
+    /** Configuration of a {@link ProxyServer}; every setting has a default except the upstream pool. */
+    public static final class Builder {
+        private final List<InetSocketAddress> listen = new ArrayList<>();
+        private UpstreamPool pool;
+        private ForwardedHeaders forwardedHeaders = ForwardedHeaders.defaults();
+        private int eventLoops = Runtime.getRuntime().availableProcessors();
+        private Duration handshakeTimeout = Duration.ofSeconds(10);
+        private Duration connectTimeout = Duration.ofSeconds(5);
+        private Duration upstreamHandshakeTimeout = Duration.ofSeconds(10);
+        private Duration closeTimeout = Duration.ofSeconds(5);
+        private Duration sendTimeout = Duration.ofSeconds(60);
+        private Duration shutdownTimeout = Duration.ofSeconds(10);
+        private Duration retryAfter = Duration.ofSeconds(5);
+        private int bufferSize = 64 * 1024;
+        private int maxHeaderBytes = 16 * 1024;
+        private int maxHeaderCount = 100;
+        private int maxResponseBodyBytes = 64 * 1024;
+        private long maxMessageBytes;
+        private int maxUpstreamTries = 3;
+        private int maxConnections = Integer.MAX_VALUE;
+
+        private Builder() {
+        }
+
+        /** Adds a listen address (port 0 for an ephemeral port). Default: 127.0.0.1:8080 when none is added. */
+        public Builder listen(InetSocketAddress address) {
+            listen.add(Objects.requireNonNull(address, "address"));
+            return this;
+        }
+
+        /** Adds a listen address; see {@link #listen(InetSocketAddress)}. */
+        public Builder listen(String host, int port) {
+            return listen(new InetSocketAddress(host, port));
+        }
+
+        /** The upstreams to relay to. Required. */
+        public Builder upstreams(UpstreamPool pool) {
+            this.pool = Objects.requireNonNull(pool, "pool");
+            return this;
+        }
+
+        /** The headers added to the upstream request; default {@link ForwardedHeaders#defaults()}. */
+        public Builder forwardedHeaders(ForwardedHeaders forwardedHeaders) {
+            this.forwardedHeaders = Objects.requireNonNull(forwardedHeaders, "forwardedHeaders");
+            return this;
+        }
+
+        /** Number of event loops (threads); default: the number of available processors. */
+        public Builder eventLoops(int eventLoops) {
+            this.eventLoops = eventLoops;
+            return this;
+        }
+
+        /** Time a client has to send its complete upgrade request; then {@code 408}. Default 10 s. */
+        public Builder handshakeTimeout(Duration timeout) {
+            this.handshakeTimeout = timeout;
+            return this;
+        }
+
+        /** Time to establish the TCP connection to one upstream; then the next is tried. Default 5 s. */
+        public Builder connectTimeout(Duration timeout) {
+            this.connectTimeout = timeout;
+            return this;
+        }
+
+        /** Time an upstream has to answer the upgrade request once connected; then the next is tried. Default 10 s. */
+        public Builder upstreamHandshakeTimeout(Duration timeout) {
+            this.upstreamHandshakeTimeout = timeout;
+            return this;
+        }
+
+        /** Time a close handshake may take before both TCP connections are closed. Default 5 s. */
+        public Builder closeTimeout(Duration timeout) {
+            this.closeTimeout = timeout;
+            return this;
+        }
+
+        /** Time a side may accept no bytes while data for it is pending; then it is closed. Default 60 s. */
+        public Builder sendTimeout(Duration timeout) {
+            this.sendTimeout = timeout;
+            return this;
+        }
+
+        /** Deadline of {@link ProxyServer#close()}. Default 10 s. */
+        public Builder shutdownTimeout(Duration timeout) {
+            this.shutdownTimeout = timeout;
+            return this;
+        }
+
+        /** Value of {@code Retry-After} in the {@code 503} sent when the connection limit is reached. Default 5 s. */
+        public Builder retryAfter(Duration retryAfter) {
+            this.retryAfter = retryAfter;
+            return this;
+        }
+
+        /**
+         * Bytes read from a side at once, and the most unsent bytes held per direction before the proxy stops
+         * reading from the sender (backpressure). Default 64 KiB.
+         */
+        public Builder bufferSize(int bytes) {
+            this.bufferSize = bytes;
+            return this;
+        }
+
+        /** Largest request head (request line and headers) a client may send; beyond it {@code 431}. Default 16 KiB. */
+        public Builder maxHeaderBytes(int bytes) {
+            this.maxHeaderBytes = bytes;
+            return this;
+        }
+
+        /** Most header fields a client request may have; beyond it {@code 431}. Default 100. */
+        public Builder maxHeaderCount(int count) {
+            this.maxHeaderCount = count;
+            return this;
+        }
+
+        /** Largest body of a non-101 upstream answer relayed to the client; a larger one gives {@code 502}. Default 64 KiB. */
+        public Builder maxResponseBodyBytes(int bytes) {
+            this.maxResponseBodyBytes = bytes;
+            return this;
+        }
+
+        /** Largest message either side may send (sum of its frames' payloads); beyond it Close 1009. Default: no limit (0). */
+        public Builder maxMessageBytes(long bytes) {
+            this.maxMessageBytes = bytes;
+            return this;
+        }
+
+        /** Most upstreams tried for one client connection when connecting fails. Default 3. */
+        public Builder maxUpstreamTries(int tries) {
+            this.maxUpstreamTries = tries;
+            return this;
+        }
+
+        /** Most client connections open at once; more get {@code 503} with {@code Retry-After}. Default: no limit. */
+        public Builder maxConnections(int connections) {
+            this.maxConnections = connections;
+            return this;
+        }
+
+        /**
+         * Checks the configuration and creates the server (not started).
+         *
+         * @throws IllegalStateException    if no upstream pool was given
+         * @throws IllegalArgumentException for a value out of range, naming the setting
+         */
+        public ProxyServer build() {
+            if (pool == null) {
+                throw new IllegalStateException("No upstreams: call upstreams(UpstreamPool) before build()");
+            }
+            if (pool.members().isEmpty()) {
+                throw new IllegalArgumentException("The upstream pool is empty");
+            }
+            if (listen.isEmpty()) {
+                listen.add(new InetSocketAddress("127.0.0.1", 8080));
+            }
+            for (InetSocketAddress address : listen) {
+                if (address.isUnresolved()) {
+                    throw new IllegalArgumentException("Listen address does not resolve: " + address.getHostString());
+                }
+            }
+            requireAtLeast("eventLoops", eventLoops, 1);
+            requirePositive("handshakeTimeout", handshakeTimeout);
+            requirePositive("connectTimeout", connectTimeout);
+            requirePositive("upstreamHandshakeTimeout", upstreamHandshakeTimeout);
+            requirePositive("closeTimeout", closeTimeout);
+            requirePositive("sendTimeout", sendTimeout);
+            requirePositive("shutdownTimeout", shutdownTimeout);
+            requirePositive("retryAfter", retryAfter);
+            requireAtLeast("bufferSize", bufferSize, 1024);
+            requireAtLeast("maxHeaderBytes", maxHeaderBytes, 256);
+            requireAtLeast("maxHeaderCount", maxHeaderCount, 8);
+            requireAtLeast("maxResponseBodyBytes", maxResponseBodyBytes, 0);
+            requireAtLeast("maxUpstreamTries", maxUpstreamTries, 1);
+            requireAtLeast("maxConnections", maxConnections, 1);
+            return new ProxyServer(this);
+        }
+
+        private static void requirePositive(String name, Duration value) {
+            Objects.requireNonNull(value, name);
+            if (value.isNegative() || value.isZero()) {
+                throw new IllegalArgumentException(name + " must be positive, got " + value);
+            }
+        }
+
+        private static void requireAtLeast(String name, long value, long minimum) {
+            if (value < minimum) {
+                throw new IllegalArgumentException(name + " must be at least " + minimum + ", got " + value);
+            }
+        }
+    }
+}

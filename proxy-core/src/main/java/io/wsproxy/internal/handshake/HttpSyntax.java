@@ -1,0 +1,106 @@
+package io.wsproxy.internal.handshake;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Character classes and list syntax of RFC 9110 §5.6 shared by the parsers and validators. Stateless. */
+final class HttpSyntax {
+    static final byte CR = '\r';
+    static final byte LF = '\n';
+    static final byte SP = ' ';
+    static final byte HTAB = '\t';
+
+    private HttpSyntax() {
+    }
+
+    /** RFC 9110 §5.6.2 tchar. */
+    static boolean isTokenChar(int c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                || (c < 128 && "!#$%&'*+-.^_`|~".indexOf(c) >= 0);
+    }
+
+    /** RFC 9110 §5.6.2 token: one or more tchar. */
+    static boolean isToken(CharSequence text) {
+        if (text.length() == 0) {
+            return false;
+        }
+        for (int i = 0; i < text.length(); i++) {
+            if (!isTokenChar(text.charAt(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** RFC 5234 §B.1 CTL: 0x00-0x1F and DEL; HTAB is one, the caller decides whether it is allowed. */
+    static boolean isControl(int c) {
+        return c < 0x20 || c == 0x7f;
+    }
+
+    /** RFC 9110 §5.6.3 OWS: SP or HTAB. */
+    static boolean isWhitespace(int c) {
+        return c == SP || c == HTAB;
+    }
+
+    /** The text without leading and trailing OWS (RFC 9110 §5.6.3). */
+    static String trimWhitespace(String text) {
+        int start = 0;
+        int end = text.length();
+        while (start < end && isWhitespace(text.charAt(start))) {
+            start++;
+        }
+        while (end > start && isWhitespace(text.charAt(end - 1))) {
+            end--;
+        }
+        return text.substring(start, end);
+    }
+
+    /**
+     * The elements of a comma-separated list (RFC 9110 §5.6.1), trimmed of OWS, empty ones skipped. Commas inside
+     * a quoted-string (RFC 9110 §5.6.4) do not split, so a parameter value cannot pose as an element.
+     */
+    static List<String> listElements(String value) {
+        List<String> elements = new ArrayList<>(2);
+        boolean quoted = false;
+        boolean escaped = false;
+        int start = 0;
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (escaped) {
+                escaped = false;
+            } else if (quoted && c == '\\') {
+                escaped = true;
+            } else if (c == '"') {
+                quoted = !quoted;
+            } else if (c == ',' && !quoted) {
+                addElement(elements, value.substring(start, i));
+                start = i + 1;
+            }
+        }
+        addElement(elements, value.substring(start));
+        return elements;
+    }
+
+    private static void addElement(List<String> elements, String raw) {
+        String element = trimWhitespace(raw);
+        if (!element.isEmpty()) {
+            elements.add(element);
+        }
+    }
+
+    /**
+     * The version of an RFC 9112 §2.3 HTTP-version, {@code "HTTP/" DIGIT "." DIGIT} (case-sensitive), as
+     * {@code major * 10 + minor}; -1 if the text is not one.
+     */
+    static int parseVersion(String text) {
+        if (text.length() != 8 || !text.startsWith("HTTP/") || text.charAt(6) != '.') {
+            return -1;
+        }
+        char major = text.charAt(5);
+        char minor = text.charAt(7);
+        if (major < '0' || major > '9' || minor < '0' || minor > '9') {
+            return -1;
+        }
+        return (major - '0') * 10 + (minor - '0');
+    }
+}

@@ -1,0 +1,263 @@
+package io.wsproxy.internal.relay;
+
+import io.wsproxy.internal.codec.FrameScanner;
+import io.wsproxy.internal.loop.BufferPool;
+import io.wsproxy.internal.loop.ChannelHandler;
+import io.wsproxy.internal.loop.TimerTask;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One side of a connection pair, the client's or the upstream's socket: its channel and selection key, the bytes
+ * held back from it or for it, and where its WebSocket conversation stands. The relay logic lives in
+ * {@link ProxyConnection}; an endpoint only moves bytes and keeps its own flags consistent.
+ *
+ * <p>Buffers are borrowed from the loop's {@link BufferPool} only while bytes are held, so an idle endpoint holds
+ * none. I/O failures are not thrown: a failed read reads as end of stream and a failed write marks the endpoint
+ * {@link #broken}, so the connection decides what the other side is told.
+ *
+ * <p>Loop-thread only.
+ */
+final class Endpoint implements ChannelHandler {
+    private static final Logger log = LoggerFactory.getLogger(Endpoint.class);
+
+    final ProxyConnection connection;
+    /** True for the client's side, false for the upstream's. */
+    final boolean client;
+    final SocketChannel channel;
+    SelectionKey key;
+    /** The other side of the pair; null while the upstream is not chosen yet. */
+    Endpoint peer;
+
+    /** Scans the frames this side sends; null before the relay starts. */
+    FrameScanner scanner;
+    /** Bytes read from this side and not forwarded yet (write mode: position = bytes held); null when none. */
+    ByteBuffer inbound;
+    /** Bytes for this side not written yet (read mode); null when none. */
+    ByteBuffer outbound;
+
+    /** The connection wants to read from this side (while the peer can take more). */
+    boolean reading;
+    /** An outgoing connect is in progress. */
+    boolean connecting;
+    /** Nothing more from this side is forwarded: it sent a Close, ended its stream, broke the protocol or failed. */
+    boolean inputDone;
+    /** Nothing more is forwarded to this side: a Close was put into its stream, or its stream was abandoned. */
+    boolean outputDone;
+    /** This side sent a Close frame. */
+    boolean closeReceived;
+    /** A write failed or the send timeout expired: the socket is unusable. */
+    boolean broken;
+    boolean channelClosed;
+    /** A Close for this side waiting for a frame boundary of its stream (graceful shutdown); 0 when none. */
+    int pendingCloseCode;
+    String pendingCloseReason;
+
+    private int interestOps = -1;
+    private final SendTimer sendTimer = new SendTimer();
+
+    Endpoint(ProxyConnection connection, boolean client, SocketChannel channel) {
+        this.connection = connection;
+        this.client = client;
+        this.channel = channel;
+    }
+
+    @Override
+    public void ready(SelectionKey key, int readyOps) {
+        connection.ready(this, readyOps);
+    }
+
+    @Override
+    public void failed(Throwable cause) {
+        connection.failed(this, cause);
+    }
+
+    /**
+     * Reads into {@code buffer} (write mode). Returns the bytes read, 0 when none are available, -1 at end of
+     * stream or when the read failed (a reset), which the caller treats alike.
+     */
+    int read(ByteBuffer buffer) {
+        try {
+            return channel.read(buffer);
+        } catch (IOException e) {
+            log.debug("{}: reading from the {} failed: {}", connection, side(), e.toString());
+            return -1;
+        }
+    }
+
+    /**
+     * Writes {@code bytes} (read mode, consumed entirely) after anything already pending: directly when nothing is
+     * pending, and whatever the socket does not take now is copied into {@link #outbound}. Returns false when the
+     * endpoint is broken (the bytes are dropped).
+     */
+    boolean send(ByteBuffer bytes) {
+        if (broken) {
+            bytes.position(bytes.limit());
+            return false;
+        }
+        if (outbound == null) {
+            if (!write(bytes)) {
+                return false;
+            }
+            if (!bytes.hasRemaining()) {
+                return true;
+            }
+            outbound = borrow(bytes.remaining());
+            outbound.put(bytes).flip();
+            connection.loop.timers().schedule(sendTimer, connection.loop.now() + connection.config.sendTimeoutNanos);
+            return true;
+        }
+        outbound.compact();
+        if (outbound.remaining() < bytes.remaining()) {
+            // More than a pooled buffer holds: only a handshake answer or a control frame behind a full buffer.
+            ByteBuffer larger = ByteBuffer.allocate(outbound.position() + bytes.remaining());
+            outbound.flip();
+            larger.put(outbound);
+            giveBack(outbound);
+            outbound = larger;
+        }
+        outbound.put(bytes).flip();
+        return true;
+    }
+
+    /** Writes pending bytes; returns true when none remain. */
+    boolean flush() {
+        if (outbound == null) {
+            return true;
+        }
+        int before = outbound.remaining();
+        if (!write(outbound)) {
+            return false;
+        }
+        if (outbound.hasRemaining()) {
+            if (outbound.remaining() < before) {
+                connection.loop.timers().schedule(sendTimer, connection.loop.now() + connection.config.sendTimeoutNanos);
+            }
+            return false;
+        }
+        giveBack(outbound);
+        outbound = null;
+        connection.loop.timers().cancel(sendTimer);
+        return true;
+    }
+
+    private boolean write(ByteBuffer bytes) {
+        try {
+            channel.write(bytes);
+            return true;
+        } catch (IOException e) {
+            log.debug("{}: writing to the {} failed: {}", connection, side(), e.toString());
+            broken = true;
+            bytes.position(bytes.limit());
+            return false;
+        }
+    }
+
+    /** Keeps {@code buffer[from, to)} as bytes read from this side and not forwarded yet. */
+    void holdInbound(ByteBuffer buffer, int from, int to) {
+        int length = to - from;
+        if (inbound == buffer) {
+            // Already ours: move the tail to the front.
+            for (int i = 0; i < length; i++) {
+                buffer.put(i, buffer.get(from + i));
+            }
+            buffer.clear().position(length);
+            return;
+        }
+        if (inbound == null) {
+            inbound = borrow(length);
+        }
+        int at = inbound.position();
+        inbound.put(at, buffer, from, length).position(at + length);
+    }
+
+    /** Drops any bytes held back from this side. */
+    void releaseInbound() {
+        if (inbound != null) {
+            giveBack(inbound);
+            inbound = null;
+        }
+    }
+
+    /** Drops every buffer and cancels the send timer; the endpoint holds nothing afterwards. */
+    void releaseAll() {
+        releaseInbound();
+        if (outbound != null) {
+            giveBack(outbound);
+            outbound = null;
+        }
+        connection.loop.timers().cancel(sendTimer);
+    }
+
+    /** Applies the interest set that the endpoint's state calls for, touching the key only on a change. */
+    void updateInterest() {
+        if (channelClosed || key == null || !key.isValid()) {
+            return;
+        }
+        int ops;
+        if (connecting) {
+            ops = SelectionKey.OP_CONNECT;
+        } else {
+            ops = outbound != null && !broken ? SelectionKey.OP_WRITE : 0;
+            // Backpressure: stop reading while the other side has not taken what this side sent before.
+            boolean peerFull = peer != null && peer.outbound != null && !peer.outputDone;
+            if (reading && !peerFull) {
+                ops |= SelectionKey.OP_READ;
+            }
+        }
+        if (ops != interestOps) {
+            key.interestOps(ops);
+            interestOps = ops;
+        }
+    }
+
+    /** Closes the socket (idempotent) and releases everything. */
+    void close() {
+        releaseAll();
+        if (channelClosed) {
+            return;
+        }
+        channelClosed = true;
+        if (key != null) {
+            key.cancel();
+        }
+        try {
+            channel.close();
+        } catch (IOException e) {
+            log.debug("{}: closing the {} socket failed: {}", connection, side(), e.toString());
+        }
+    }
+
+    String side() {
+        return client ? "client" : "upstream";
+    }
+
+    private ByteBuffer borrow(int length) {
+        BufferPool pool = connection.loop.bufferPool();
+        return length <= pool.bufferSize() ? pool.acquire() : ByteBuffer.allocate(length);
+    }
+
+    private void giveBack(ByteBuffer buffer) {
+        BufferPool pool = connection.loop.bufferPool();
+        if (buffer.isDirect() && buffer.capacity() == pool.bufferSize()) {
+            pool.release(buffer);
+        }
+    }
+
+    /** Fires when this side accepted no byte for the send timeout while bytes were pending for it. */
+    private final class SendTimer extends TimerTask {
+        @Override
+        protected void expired(long now) {
+            connection.sendTimedOut(Endpoint.this);
+        }
+
+        @Override
+        protected void failed(Throwable cause) {
+            connection.failed(Endpoint.this, cause);
+        }
+    }
+}

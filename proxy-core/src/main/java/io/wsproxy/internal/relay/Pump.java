@@ -1,0 +1,259 @@
+package io.wsproxy.internal.relay;
+
+import io.wsproxy.internal.codec.CloseCodes;
+import io.wsproxy.internal.codec.FrameScanner;
+import io.wsproxy.internal.codec.FrameWriter;
+import io.wsproxy.internal.codec.WebSocketProtocol;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The relay of an upgraded connection pair: one symmetric pump, parameterised by direction, that forwards the
+ * bytes read from one side to the other in the same buffer while a {@link FrameScanner} follows the frame
+ * boundaries, and that ends the conversation as DESIGN.md §4 says (Close forwarded both ways, 1001/1014 when a
+ * side vanishes, 1002/1009 for violations).
+ *
+ * <p>Data path: a read goes into the loop's buffer and is written on at once; only what the receiver does not take
+ * is copied into its {@link Endpoint#outbound} buffer, and while that holds bytes the sender is not read
+ * (backpressure), so each direction holds at most one buffer. Nothing is allocated per frame or per read.
+ *
+ * <p>Loop-thread only.
+ */
+final class Pump {
+    private static final Logger log = LoggerFactory.getLogger(Pump.class);
+
+    private final ProxyConnection connection;
+
+    Pump(ProxyConnection connection) {
+        this.connection = connection;
+    }
+
+    /**
+     * Starts relaying: sends the client its 101, then forwards whatever either side sent beyond its handshake.
+     *
+     * @param rsvBits           RSV bits the negotiated extensions allow on data frames
+     * @param switchingProtocols the 101 answer for the client
+     * @param upstreamBytes     the read buffer, positioned after the upstream's 101 head
+     */
+    void start(int rsvBits, byte[] switchingProtocols, ByteBuffer upstreamBytes) {
+        Endpoint client = connection.client;
+        Endpoint upstream = connection.upstream;
+        client.scanner = new FrameScanner(true, connection.config.maxMessageBytes);
+        upstream.scanner = new FrameScanner(false, connection.config.maxMessageBytes);
+        client.scanner.allowRsv(rsvBits);
+        upstream.scanner.allowRsv(rsvBits);
+        client.reading = true;
+        upstream.reading = true;
+        client.send(ByteBuffer.wrap(switchingProtocols));
+        if (upstreamBytes.hasRemaining()) {
+            forward(upstream, client, upstreamBytes);
+        }
+        if (client.inbound != null) {
+            forward(client, upstream, client.inbound.flip());
+        }
+        settle();
+    }
+
+    void ready(Endpoint side, int readyOps) {
+        if ((readyOps & SelectionKey.OP_WRITE) != 0) {
+            side.flush();
+        }
+        if ((readyOps & SelectionKey.OP_READ) != 0 && !side.channelClosed) {
+            read(side);
+        }
+        settle();
+    }
+
+    /** Graceful shutdown: Close 1001 to both sides, each at its next frame boundary. */
+    void goAway() {
+        sendClose(connection.client, CloseCodes.GOING_AWAY, "proxy shutting down", true);
+        sendClose(connection.upstream, CloseCodes.GOING_AWAY, "proxy shutting down", true);
+        connection.closing();
+        settle();
+    }
+
+    /** {@code side} accepted no bytes for the send timeout. */
+    void sendTimedOut(Endpoint side) {
+        lost(side, "accepted no bytes for the send timeout");
+        settle();
+    }
+
+    private void read(Endpoint source) {
+        ByteBuffer in = source.inbound;
+        if (in == null) {
+            in = connection.loop.readBuffer();
+            in.clear();
+        }
+        int n = source.read(in);
+        if (n < 0) {
+            source.releaseInbound();
+            ended(source);
+            return;
+        }
+        if (n == 0) {
+            return;
+        }
+        in.flip();
+        if (source.inputDone) {
+            // After its Close or a violation nothing a side sends is forwarded; read on only to see it close.
+            source.releaseInbound();
+            return;
+        }
+        forward(source, source.peer, in);
+    }
+
+    /**
+     * Scans {@code in} (read mode) from its position and forwards the complete frames and data payload found to
+     * {@code target}; keeps a trailing incomplete header or control frame in {@code source}'s inbound buffer.
+     */
+    private void forward(Endpoint source, Endpoint target, ByteBuffer in) {
+        FrameScanner scanner = source.scanner;
+        int start = in.position();
+        int limit = in.limit();
+        int position = start;
+        boolean close = false;
+        boolean violation = false;
+        while (position < limit) {
+            position += scanner.scan(in, position, limit - position);
+            FrameScanner.Event event = scanner.event();
+            if (event == FrameScanner.Event.NONE) {
+                break;
+            }
+            if (event == FrameScanner.Event.VIOLATION) {
+                violation = true;
+                break;
+            }
+            if (scanner.controlOpcode() == WebSocketProtocol.OPCODE_CLOSE) {
+                close = true;
+                break;
+            }
+        }
+        if (position > start && !target.outputDone) {
+            in.limit(position).position(start);
+            target.send(in);
+            in.limit(limit);
+        }
+        if (close) {
+            source.closeReceived = true;
+            source.inputDone = true;
+            source.releaseInbound();
+            if (log.isDebugEnabled()) {
+                log.debug("{}: Close {} from the {}{}", connection, scanner.closeCode(), source.side(),
+                        target.outputDone ? "" : " forwarded");
+            }
+            target.outputDone = true;
+            connection.closing();
+        } else if (violation) {
+            source.releaseInbound();
+            violation(source, scanner.violationCode(), scanner.violationReason());
+        } else if (position < limit) {
+            source.holdInbound(in, position, limit);
+        } else {
+            source.releaseInbound();
+        }
+        if (target.pendingCloseCode != 0 && scanner.atFrameBoundary()) {
+            sendClose(target, target.pendingCloseCode, target.pendingCloseReason, false);
+        }
+    }
+
+    /** {@code side} sent something RFC 6455 forbids: Close {@code code} to it, and 1001 or 1014 to the other. */
+    private void violation(Endpoint side, int code, String reason) {
+        log.info("{}: protocol violation by the {}: {}; sending Close {}", connection, side.side(), reason, code);
+        side.inputDone = true;
+        sendClose(side, code, reason, false);
+        Endpoint other = side.peer;
+        if (code == CloseCodes.MESSAGE_TOO_BIG || side.client) {
+            sendClose(other, CloseCodes.GOING_AWAY, side.client ? "client error" : "upstream error", false);
+        } else {
+            sendClose(other, CloseCodes.BAD_GATEWAY, "upstream protocol error", false);
+        }
+        connection.closing();
+    }
+
+    /** {@code side} reached end of stream, or its read failed. */
+    private void ended(Endpoint side) {
+        boolean abrupt = !side.inputDone;
+        if (abrupt) {
+            lost(side, "closed the connection without a Close frame");
+        } else {
+            side.outputDone = true;
+            side.close();
+        }
+    }
+
+    /** {@code side} is gone or unusable: close it, and tell the other side 1001 (client gone) or 1014 (upstream gone). */
+    private void lost(Endpoint side, String what) {
+        if (side.channelClosed) {
+            return;
+        }
+        log.info("{}: the {} {}", connection, side.side(), what);
+        side.inputDone = true;
+        side.outputDone = true;
+        side.close();
+        if (side.client) {
+            sendClose(side.peer, CloseCodes.GOING_AWAY, "client went away", false);
+        } else {
+            sendClose(side.peer, CloseCodes.BAD_GATEWAY, "upstream went away", false);
+        }
+        connection.closing();
+    }
+
+    /**
+     * Puts a Close frame into the stream toward {@code target}, masked toward the upstream. It may only go at a
+     * frame boundary of that stream: if a frame is partly forwarded, the Close waits for the boundary when
+     * {@code deferable}, else the stream is abandoned and the socket closed.
+     */
+    private void sendClose(Endpoint target, int code, String reason, boolean deferable) {
+        if (target.outputDone || target.channelClosed) {
+            return;
+        }
+        Endpoint source = target.peer;
+        if (!source.scanner.atFrameBoundary()) {
+            if (deferable && !source.inputDone) {
+                target.pendingCloseCode = code;
+                target.pendingCloseReason = reason;
+                return;
+            }
+            log.debug("{}: a frame to the {} is partly sent, so no Close can follow; closing its socket",
+                    connection, target.side());
+            target.outputDone = true;
+            target.inputDone = true;
+            target.close();
+            return;
+        }
+        target.outputDone = true;
+        target.pendingCloseCode = 0;
+        ByteBuffer frame = connection.loop.controlFrame;
+        frame.clear();
+        boolean masked = !target.client;
+        FrameWriter.writeClose(frame, code, reason, masked, masked ? connection.loop.nextMaskKey() : 0);
+        target.send(frame.flip());
+    }
+
+    /** Closes each side that has nothing left to do (the upstream first), and the connection when both are closed. */
+    private void settle() {
+        Endpoint client = connection.client;
+        Endpoint upstream = connection.upstream;
+        if (upstream.broken) {
+            lost(upstream, "failed while the proxy was writing to it");
+        }
+        if (client.broken) {
+            lost(client, "failed while the proxy was writing to it");
+        }
+        if (done(upstream)) {
+            upstream.close();
+        }
+        if (done(client)) {
+            client.close();
+        }
+        if (client.channelClosed && upstream.channelClosed) {
+            connection.finish();
+        }
+    }
+
+    private static boolean done(Endpoint side) {
+        return side.inputDone && side.outputDone && side.outbound == null;
+    }
+}

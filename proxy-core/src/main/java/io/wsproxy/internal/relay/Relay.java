@@ -1,0 +1,232 @@
+package io.wsproxy.internal.relay;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running relay behind a {@code ProxyServer}: its listening sockets, its loops, and the count of open
+ * connections that the connection limit and shutdown use.
+ *
+ * <p>Thread-safe: {@link #start} and {@link #shutdown} are serialized on this object; the rest is lock-free.
+ */
+public final class Relay {
+    private static final Logger log = LoggerFactory.getLogger(Relay.class);
+    private static final AtomicInteger SERVER_IDS = new AtomicInteger();
+
+    private enum Lifecycle { NEW, RUNNING, STOPPING, STOPPED }
+
+    private final RelayConfig config;
+    private final List<InetSocketAddress> listen;
+    private final int loopCount;
+    private final AtomicInteger open = new AtomicInteger();
+    private final AtomicLong ids = new AtomicLong();
+    private final AtomicInteger nextLoop = new AtomicInteger();
+    private final Object shutdownSignal = new Object();
+
+    private Lifecycle lifecycle = Lifecycle.NEW;
+    private volatile boolean stopping;
+    private volatile List<InetSocketAddress> addresses = List.of();
+    private RelayLoop[] loops;
+    private final List<Acceptor> acceptors = new ArrayList<>();
+
+    public Relay(RelayConfig config, List<InetSocketAddress> listen, int loopCount) {
+        this.config = config;
+        this.listen = List.copyOf(listen);
+        this.loopCount = loopCount;
+    }
+
+    public RelayConfig config() {
+        return config;
+    }
+
+    public List<InetSocketAddress> addresses() {
+        return addresses;
+    }
+
+    public int openConnections() {
+        return open.get();
+    }
+
+    /** Binds every listen address, then starts the loops. On a bind failure nothing stays open. */
+    public synchronized void start() throws IOException {
+        if (lifecycle != Lifecycle.NEW) {
+            throw new IllegalStateException("The server was already " + (lifecycle == Lifecycle.RUNNING ? "started" : "closed"));
+        }
+        List<ServerSocketChannel> servers = new ArrayList<>();
+        List<InetSocketAddress> bound = new ArrayList<>();
+        try {
+            for (InetSocketAddress address : listen) {
+                ServerSocketChannel server = ServerSocketChannel.open();
+                servers.add(server);
+                server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+                try {
+                    server.bind(address, 1024);
+                } catch (IOException e) {
+                    throw new IOException("Cannot listen on " + address.getHostString() + ":" + address.getPort() + ": "
+                            + e.getMessage(), e);
+                }
+                server.configureBlocking(false);
+                bound.add((InetSocketAddress) server.getLocalAddress());
+            }
+        } catch (IOException | RuntimeException e) {
+            for (ServerSocketChannel server : servers) {
+                closeQuietly(server);
+            }
+            throw e;
+        }
+        int serverId = SERVER_IDS.incrementAndGet();
+        loops = new RelayLoop[loopCount];
+        for (int i = 0; i < loopCount; i++) {
+            loops[i] = new RelayLoop(this, "wsproxy-" + serverId + "-loop-" + i, config);
+        }
+        List<CompletableFuture<Void>> registered = new ArrayList<>();
+        for (int i = 0; i < servers.size(); i++) {
+            RelayLoop loop = loops[i % loopCount];
+            Acceptor acceptor = new Acceptor(this, loop, servers.get(i));
+            acceptors.add(acceptor);
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            registered.add(done);
+            loop.execute(() -> {
+                try {
+                    acceptor.register();
+                    done.complete(null);
+                } catch (IOException | RuntimeException e) {
+                    done.completeExceptionally(e);
+                }
+            });
+        }
+        for (RelayLoop loop : loops) {
+            loop.start();
+        }
+        addresses = List.copyOf(bound);
+        lifecycle = Lifecycle.RUNNING;
+        for (CompletableFuture<Void> done : registered) {
+            done.join();
+        }
+        log.info("wsproxy listening on {} relaying to {} with {} loops", addresses, config.pool, loopCount);
+    }
+
+    /** Hands an accepted client socket to the next loop. Called on an acceptor's loop. */
+    void dispatch(SocketChannel channel) {
+        if (stopping) {
+            closeQuietly(channel);
+            return;
+        }
+        try {
+            channel.configureBlocking(false);
+            channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+        } catch (IOException e) {
+            log.debug("Setting up an accepted socket failed: {}", e.toString());
+            closeQuietly(channel);
+            return;
+        }
+        boolean overLimit = open.incrementAndGet() > config.maxConnections;
+        RelayLoop loop = loops[Math.floorMod(nextLoop.getAndIncrement(), loops.length)];
+        if (loop.inLoop()) {
+            loop.accept(channel, overLimit);
+        } else {
+            loop.execute(() -> loop.accept(channel, overLimit));
+        }
+    }
+
+    long nextId() {
+        return ids.incrementAndGet();
+    }
+
+    boolean stopping() {
+        return stopping;
+    }
+
+    /** A connection ended. Any loop thread. */
+    void connectionClosed() {
+        if (open.decrementAndGet() == 0 && stopping) {
+            synchronized (shutdownSignal) {
+                shutdownSignal.notifyAll();
+            }
+        }
+    }
+
+    /**
+     * Stops accepting, asks every connection to close gracefully, waits up to {@code deadlineNanos} for them,
+     * closes the rest and stops the loops. Idempotent; a concurrent caller waits for the first.
+     */
+    public synchronized void shutdown(long deadlineNanos) {
+        if (lifecycle == Lifecycle.STOPPED) {
+            return;
+        }
+        if (lifecycle == Lifecycle.NEW) {
+            lifecycle = Lifecycle.STOPPED;
+            return;
+        }
+        lifecycle = Lifecycle.STOPPING;
+        stopping = true;
+        long end = System.nanoTime() + deadlineNanos;
+        for (Acceptor acceptor : acceptors) {
+            acceptor.loopExecuteClose();
+        }
+        for (RelayLoop loop : loops) {
+            loop.execute(loop::goAwayAll);
+        }
+        awaitConnectionsClosed(end);
+        for (RelayLoop loop : loops) {
+            loop.execute(loop::closeAll);
+            loop.shutdown();
+        }
+        boolean interrupted = false;
+        for (RelayLoop loop : loops) {
+            try {
+                if (!loop.awaitTermination(5, TimeUnit.SECONDS)) {
+                    log.warn("{} did not stop within 5 s", loop);
+                }
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        lifecycle = Lifecycle.STOPPED;
+        log.info("wsproxy on {} stopped", addresses);
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void awaitConnectionsClosed(long end) {
+        synchronized (shutdownSignal) {
+            long remaining;
+            while (open.get() > 0 && (remaining = end - System.nanoTime()) > 0) {
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(shutdownSignal, remaining);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    String describe(ServerSocketChannel server) {
+        try {
+            return String.valueOf(server.getLocalAddress());
+        } catch (IOException e) {
+            return "a closed listener";
+        }
+    }
+
+    private static void closeQuietly(java.nio.channels.Channel channel) {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            log.debug("Closing a channel failed: {}", e.toString());
+        }
+    }
+}

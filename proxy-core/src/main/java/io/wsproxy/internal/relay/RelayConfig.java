@@ -1,0 +1,51 @@
+package io.wsproxy.internal.relay;
+
+import io.wsproxy.ForwardedHeaders;
+import io.wsproxy.upstream.UpstreamPool;
+
+/**
+ * The settings every connection of one server reads, resolved from the public builder into nanoseconds and
+ * plain values. Immutable, so shared by all loops without synchronization.
+ */
+public final class RelayConfig {
+    public final UpstreamPool pool;
+    public final ForwardedHeaders forwardedHeaders;
+    public final long handshakeTimeoutNanos;
+    public final long connectTimeoutNanos;
+    public final long upstreamHandshakeTimeoutNanos;
+    public final long closeTimeoutNanos;
+    public final long sendTimeoutNanos;
+    /** Most bytes read from one side before they are forwarded; also the bound of unsent bytes per direction. */
+    public final int bufferSize;
+    public final int maxHeaderBytes;
+    public final int maxHeaderCount;
+    /** Largest non-101 upstream answer body relayed to a client. */
+    public final int maxResponseBodyBytes;
+    /** Largest message (sum of its frames' payloads); zero or less for no limit. */
+    public final long maxMessageBytes;
+    public final int maxUpstreamTries;
+    /** Most client connections open at once; beyond it clients get 503. */
+    public final int maxConnections;
+    public final long retryAfterSeconds;
+
+    public RelayConfig(UpstreamPool pool, ForwardedHeaders forwardedHeaders, long handshakeTimeoutNanos,
+            long connectTimeoutNanos, long upstreamHandshakeTimeoutNanos, long closeTimeoutNanos, long sendTimeoutNanos,
+            int bufferSize, int maxHeaderBytes, int maxHeaderCount, int maxResponseBodyBytes, long maxMessageBytes,
+            int maxUpstreamTries, int maxConnections, long retryAfterSeconds) {
+        this.pool = pool;
+        this.forwardedHeaders = forwardedHeaders;
+        this.handshakeTimeoutNanos = handshakeTimeoutNanos;
+        this.connectTimeoutNanos = connectTimeoutNanos;
+        this.upstreamHandshakeTimeoutNanos = upstreamHandshakeTimeoutNanos;
+        this.closeTimeoutNanos = closeTimeoutNanos;
+        this.sendTimeoutNanos = sendTimeoutNanos;
+        this.bufferSize = bufferSize;
+        this.maxHeaderBytes = maxHeaderBytes;
+        this.maxHeaderCount = maxHeaderCount;
+        this.maxResponseBodyBytes = maxResponseBodyBytes;
+        this.maxMessageBytes = maxMessageBytes;
+        this.maxUpstreamTries = maxUpstreamTries;
+        this.maxConnections = maxConnections;
+        this.retryAfterSeconds = retryAfterSeconds;
+    }
+}

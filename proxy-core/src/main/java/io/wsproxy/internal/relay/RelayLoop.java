@@ -1,0 +1,152 @@
+package io.wsproxy.internal.relay;
+
+import io.wsproxy.internal.codec.WebSocketProtocol;
+import io.wsproxy.internal.loop.BufferPool;
+import io.wsproxy.internal.loop.EventLoop;
+import io.wsproxy.internal.loop.TimerWheel;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import java.security.SecureRandom;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An {@link EventLoop} with what the relay keeps per loop: the list of its connections (for shutdown), a scratch
+ * buffer for the control frames the proxy writes, and the source of masking keys.
+ *
+ * <p>{@link #accept}, {@link #goAwayAll} and {@link #closeAll} run on the loop thread (callers from elsewhere go
+ * through {@link #execute}).
+ */
+final class RelayLoop {
+    private static final Logger log = LoggerFactory.getLogger(RelayLoop.class);
+
+    final EventLoop loop;
+    final Relay relay;
+    /** Holds one control frame at a time while it is written. */
+    final ByteBuffer controlFrame = ByteBuffer.allocate(WebSocketProtocol.MAX_CONTROL_FRAME_BYTES);
+    /** RFC 6455 §5.3: masking keys must be unpredictable. */
+    private final SecureRandom maskKeys = new SecureRandom();
+    /** Head of the intrusive list of this loop's open connections. */
+    private ProxyConnection first;
+    private int connectionCount;
+
+    RelayLoop(Relay relay, String name, RelayConfig config) {
+        this.relay = relay;
+        // Pooled buffers hold a full read plus room for a few control frames queued behind it.
+        int pooled = config.bufferSize + 4 * WebSocketProtocol.MAX_CONTROL_FRAME_BYTES;
+        this.loop = new EventLoop(name, config.bufferSize, pooled, 1024, System::nanoTime);
+    }
+
+    void execute(Runnable task) {
+        loop.execute(task);
+    }
+
+    boolean inLoop() {
+        return loop.inLoop();
+    }
+
+    long now() {
+        return loop.now();
+    }
+
+    TimerWheel timers() {
+        return loop.timers();
+    }
+
+    BufferPool bufferPool() {
+        return loop.bufferPool();
+    }
+
+    ByteBuffer readBuffer() {
+        return loop.readBuffer();
+    }
+
+    int nextMaskKey() {
+        return maskKeys.nextInt();
+    }
+
+    /** Takes over an accepted client socket. */
+    void accept(SocketChannel channel, boolean overLimit) {
+        ProxyConnection connection = new ProxyConnection(this, relay.config(), relay.nextId(), channel, overLimit);
+        link(connection);
+        connection.start();
+    }
+
+    SelectionKey register(SocketChannel channel, int ops, Endpoint endpoint) throws ClosedChannelException {
+        return loop.register(channel, ops, endpoint);
+    }
+
+    /** A connection of this loop has ended and released everything. */
+    void closed(ProxyConnection connection) {
+        unlink(connection);
+        relay.connectionClosed();
+    }
+
+    /** Starts a graceful close of every connection of this loop. */
+    void goAwayAll() {
+        for (ProxyConnection c = first; c != null; ) {
+            ProxyConnection next = c.nextInLoop;
+            c.goAway();
+            c = next;
+        }
+    }
+
+    /** Closes every connection of this loop now. */
+    void closeAll() {
+        if (connectionCount > 0) {
+            log.info("{}: closing {} connections that did not finish closing in time", loop, connectionCount);
+        }
+        for (ProxyConnection c = first; c != null; ) {
+            ProxyConnection next = c.nextInLoop;
+            c.abort("proxy shutting down");
+            c = next;
+        }
+    }
+
+    int connectionCount() {
+        return connectionCount;
+    }
+
+    void start() {
+        loop.start();
+    }
+
+    void shutdown() {
+        loop.shutdown();
+    }
+
+    boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
+        return loop.awaitTermination(timeout, unit);
+    }
+
+    private void link(ProxyConnection connection) {
+        connection.nextInLoop = first;
+        if (first != null) {
+            first.previousInLoop = connection;
+        }
+        first = connection;
+        connectionCount++;
+    }
+
+    private void unlink(ProxyConnection connection) {
+        if (connection.previousInLoop != null) {
+            connection.previousInLoop.nextInLoop = connection.nextInLoop;
+        } else if (first == connection) {
+            first = connection.nextInLoop;
+        }
+        if (connection.nextInLoop != null) {
+            connection.nextInLoop.previousInLoop = connection.previousInLoop;
+        }
+        connection.nextInLoop = null;
+        connection.previousInLoop = null;
+        connectionCount--;
+    }
+
+    @Override
+    public String toString() {
+        return loop.name();
+    }
+}

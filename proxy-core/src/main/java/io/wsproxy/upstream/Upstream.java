@@ -1,0 +1,130 @@
+package io.wsproxy.upstream;
+
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One member of an {@link UpstreamPool}: a WebSocket server the proxy relays connections to, given as a
+ * {@code ws://host:port} URI with a weight. The host is resolved once, when the member is created.
+ *
+ * <p>Thread-safe: the identity fields are immutable; the live counters are atomic and read by any thread.
+ */
+public final class Upstream {
+    private final URI uri;
+    private final InetSocketAddress address;
+    private final int weight;
+    /** Relayed connections currently open to this member (those whose upstream connect succeeded). */
+    private final AtomicInteger activeConnections = new AtomicInteger();
+    /** Connect or handshake failures since the last success; reset by a success. */
+    private final AtomicInteger consecutiveFailures = new AtomicInteger();
+
+    private Upstream(URI uri, InetSocketAddress address, int weight) {
+        this.uri = uri;
+        this.address = address;
+        this.weight = weight;
+    }
+
+    /** A member of weight 1. See {@link #of(String, int)}. */
+    public static Upstream of(String uri) {
+        return of(uri, 1);
+    }
+
+    /**
+     * A member from a {@code ws://host[:port]} URI (port 80 when absent); any path is ignored, since the
+     * client's request target is forwarded unchanged.
+     *
+     * @throws IllegalArgumentException if the URI is malformed, not {@code ws://}, has no host, the host does not
+     *                                  resolve, or the weight is not positive
+     */
+    public static Upstream of(String uri, int weight) {
+        Objects.requireNonNull(uri, "uri");
+        URI parsed;
+        try {
+            parsed = new URI(uri.trim());
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException("Invalid upstream URI '" + uri + "': " + e.getReason());
+        }
+        return of(parsed, weight);
+    }
+
+    /** See {@link #of(String, int)}. */
+    public static Upstream of(URI uri, int weight) {
+        Objects.requireNonNull(uri, "uri");
+        if (weight < 1) {
+            throw new IllegalArgumentException("Upstream weight must be at least 1, got " + weight + " for " + uri);
+        }
+        String scheme = uri.getScheme() == null ? null : uri.getScheme().toLowerCase(Locale.ROOT);
+        if ("wss".equals(scheme)) {
+            throw new IllegalArgumentException("wss:// upstreams need TLS, which is not available yet: " + uri);
+        }
+        if (!"ws".equals(scheme)) {
+            throw new IllegalArgumentException("Upstream URI must start with ws://, got '" + uri + "'");
+        }
+        if (uri.getHost() == null) {
+            throw new IllegalArgumentException("Upstream URI has no host: '" + uri + "'");
+        }
+        int port = uri.getPort() == -1 ? 80 : uri.getPort();
+        InetSocketAddress address = new InetSocketAddress(uri.getHost(), port);
+        if (address.isUnresolved()) {
+            throw new IllegalArgumentException("Upstream host does not resolve: '" + uri.getHost() + "' in " + uri);
+        }
+        URI normalized = URI.create("ws://" + authority(uri.getHost(), port));
+        return new Upstream(normalized, address, weight);
+    }
+
+    private static String authority(String host, int port) {
+        return (host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host) + ":" + port;
+    }
+
+    /** {@code ws://host:port}. */
+    public URI uri() {
+        return uri;
+    }
+
+    /** The resolved address the proxy connects to. */
+    public InetSocketAddress address() {
+        return address;
+    }
+
+    /** {@code host:port} as written in the URI, the value of {@code Host} when the client's is not preserved. */
+    public String authority() {
+        return uri.getRawAuthority();
+    }
+
+    /** Relative share of new connections for weighted strategies; at least 1. */
+    public int weight() {
+        return weight;
+    }
+
+    /** Relayed connections currently open to this member. */
+    public int activeConnections() {
+        return activeConnections.get();
+    }
+
+    /** Connect or handshake failures since the last successful connection. */
+    public int consecutiveFailures() {
+        return consecutiveFailures.get();
+    }
+
+    void connectionOpened() {
+        activeConnections.incrementAndGet();
+        consecutiveFailures.set(0);
+    }
+
+    void connectionClosed() {
+        activeConnections.decrementAndGet();
+    }
+
+    void failed() {
+        consecutiveFailures.incrementAndGet();
+    }
+
+    @Override
+    public String toString() {
+        return uri.toString();
+    }
+}

@@ -1,0 +1,188 @@
+package io.wsproxy.upstream;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The upstreams a {@code ProxyServer} relays to, and the {@link BalancingStrategy} that spreads new connections
+ * over them. Like an nginx {@code upstream} block.
+ *
+ * <p>Thread-safe: the member list is immutable; each connection's {@link Attempt} is confined to that connection's
+ * event-loop thread.
+ */
+public final class UpstreamPool {
+    private final List<Upstream> members;
+    private final BalancingStrategy strategy;
+
+    private UpstreamPool(List<Upstream> members, BalancingStrategy strategy) {
+        this.members = List.copyOf(members);
+        this.strategy = strategy;
+    }
+
+    /**
+     * A round-robin pool of the given {@code ws://host:port} URIs.
+     *
+     * @throws IllegalArgumentException if there are none, or one is invalid (see {@link Upstream#of(String)})
+     */
+    public static UpstreamPool of(String... uris) {
+        Builder builder = builder();
+        Arrays.stream(uris).map(Upstream::of).forEach(builder::add);
+        return builder.build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The members, in the order they were added. */
+    public List<Upstream> members() {
+        return members;
+    }
+
+    public BalancingStrategy strategy() {
+        return strategy;
+    }
+
+    /**
+     * Starts choosing an upstream for one client connection, trying at most {@code maxTries} members (each at most
+     * once). The caller reports each outcome to the attempt.
+     */
+    public Attempt attempt(ClientRequest request, int maxTries) {
+        return new Attempt(request, Math.max(1, Math.min(maxTries, members.size())));
+    }
+
+    @Override
+    public String toString() {
+        return members + " by " + strategy;
+    }
+
+    /** Collects members and the strategy of a pool. */
+    public static final class Builder {
+        private final List<Upstream> members = new ArrayList<>();
+        private BalancingStrategy strategy;
+
+        private Builder() {
+        }
+
+        /** Adds a member; each member may be added once. */
+        public Builder add(Upstream upstream) {
+            Objects.requireNonNull(upstream, "upstream");
+            for (Upstream member : members) {
+                if (member.address().equals(upstream.address())) {
+                    throw new IllegalArgumentException("Upstream " + upstream + " is already in the pool");
+                }
+            }
+            members.add(upstream);
+            return this;
+        }
+
+        /** Adds a {@code ws://host:port} member of weight 1. */
+        public Builder add(String uri) {
+            return add(Upstream.of(uri));
+        }
+
+        /** The balancing strategy; default {@link BalancingStrategy#roundRobin()}. */
+        public Builder strategy(BalancingStrategy strategy) {
+            this.strategy = Objects.requireNonNull(strategy, "strategy");
+            return this;
+        }
+
+        /** @throws IllegalArgumentException if no member was added */
+        public UpstreamPool build() {
+            if (members.isEmpty()) {
+                throw new IllegalArgumentException("An upstream pool needs at least one member");
+            }
+            return new UpstreamPool(members, strategy != null ? strategy : BalancingStrategy.roundRobin());
+        }
+    }
+
+    /**
+     * The choice of an upstream for one connection (nginx's per-request peer state): {@link #next()} yields members
+     * not tried yet, and the caller reports {@link #failed()} or {@link #succeeded()} for the last one, and
+     * {@link #closed()} when a succeeded connection ends. Confined to the connection's thread.
+     */
+    public final class Attempt {
+        private final ClientRequest request;
+        private final int maxTries;
+        private List<Upstream> tried;
+        private Upstream current;
+        private boolean open;
+        private boolean declined;
+
+        private Attempt(ClientRequest request, int maxTries) {
+            this.request = request;
+            this.maxTries = maxTries;
+        }
+
+        /**
+         * The next member to try, or null when the tries are used up, every member was tried, or the strategy
+         * declined. Whether null means "all failed" or "declined" is told by {@link #declined()}.
+         */
+        public Upstream next() {
+            if (current != null) {
+                throw new IllegalStateException("The outcome of " + current + " was not reported");
+            }
+            if (tried != null && tried.size() >= maxTries) {
+                return null;
+            }
+            List<Upstream> candidates = members;
+            if (tried != null) {
+                candidates = new ArrayList<>(members);
+                candidates.removeAll(tried);
+                if (candidates.isEmpty()) {
+                    return null;
+                }
+            }
+            Upstream chosen = strategy.choose(candidates, request);
+            if (chosen == null) {
+                declined = true;
+                return null;
+            }
+            if (!candidates.contains(chosen)) {
+                throw new IllegalStateException(strategy + " chose " + chosen + ", which is not a candidate");
+            }
+            if (tried == null) {
+                tried = new ArrayList<>(Math.min(maxTries, 4));
+            }
+            tried.add(chosen);
+            current = chosen;
+            return chosen;
+        }
+
+        /** Whether the strategy declined the connection. */
+        public boolean declined() {
+            return declined;
+        }
+
+        /** Members tried so far, the current one included. */
+        public int tries() {
+            return tried == null ? 0 : tried.size();
+        }
+
+        /** Connecting to, or the handshake with, the member of the last {@link #next()} failed. */
+        public void failed() {
+            Upstream upstream = Objects.requireNonNull(current, "no current upstream");
+            current = null;
+            upstream.failed();
+        }
+
+        /** The member of the last {@link #next()} accepted the connection: it is relayed from now on. */
+        public void succeeded() {
+            Upstream upstream = Objects.requireNonNull(current, "no current upstream");
+            open = true;
+            upstream.connectionOpened();
+            strategy.connectionOpened(upstream);
+        }
+
+        /** The relayed connection ended; idempotent, and a no-op unless {@link #succeeded()} was called. */
+        public void closed() {
+            if (open) {
+                open = false;
+                current.connectionClosed();
+                strategy.connectionClosed(current);
+            }
+        }
+    }
+}
