@@ -136,6 +136,8 @@ public final class EventLoop {
         } catch (Throwable t) {
             log.error("{} stopped by an unexpected error", name, t);
         } finally {
+            // Tasks submitted together with the shutdown (closing connections) still run.
+            runTasks();
             closeSelector();
             terminated.countDown();
         }

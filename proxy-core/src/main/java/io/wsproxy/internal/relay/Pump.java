@@ -85,6 +85,9 @@ final class Pump {
         if (in == null) {
             in = connection.loop.readBuffer();
             in.clear();
+        } else {
+            // Held bytes plus a read stay within one buffer's worth, the bound of what a direction may hold.
+            in.limit(connection.config.bufferSize);
         }
         int n = source.read(in);
         if (n < 0) {
