@@ -53,6 +53,8 @@ final class Endpoint implements ChannelHandler {
     /** A write failed or the send timeout expired: the socket is unusable. */
     boolean broken;
     boolean channelClosed;
+    /** Our direction is ended with a FIN; the socket is closed when the peer's end of stream arrives. */
+    boolean outputShut;
     /** A Close for this side waiting for a frame boundary of its stream (graceful shutdown); 0 when none. */
     int pendingCloseCode;
     String pendingCloseReason;
@@ -212,6 +214,23 @@ final class Endpoint implements ChannelHandler {
         if (ops != interestOps) {
             key.interestOps(ops);
             interestOps = ops;
+        }
+    }
+
+    /**
+     * Ends this direction with a FIN once nothing is pending, then waits for the peer's end of stream before
+     * closing: closing a socket with unread input would send a reset that can destroy the last frames in flight.
+     */
+    void shutdownOutput() {
+        if (outputShut || channelClosed) {
+            return;
+        }
+        outputShut = true;
+        try {
+            channel.shutdownOutput();
+        } catch (IOException e) {
+            log.debug("{}: ending output to the {} failed: {}", connection, side(), e.toString());
+            close();
         }
     }
 

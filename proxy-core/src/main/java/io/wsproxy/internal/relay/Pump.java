@@ -235,7 +235,10 @@ final class Pump {
         target.send(frame.flip());
     }
 
-    /** Closes each side that has nothing left to do (the upstream first), and the connection when both are closed. */
+    /**
+     * Ends each side that has nothing left to do (the upstream first): a FIN now, the socket closed at the peer's
+     * end of stream or the close timeout. Finishes the connection when both sockets are closed.
+     */
     private void settle() {
         Endpoint client = connection.client;
         Endpoint upstream = connection.upstream;
@@ -246,10 +249,10 @@ final class Pump {
             lost(client, "failed while the proxy was writing to it");
         }
         if (done(upstream)) {
-            upstream.close();
+            upstream.shutdownOutput();
         }
         if (done(client)) {
-            client.close();
+            client.shutdownOutput();
         }
         if (client.channelClosed && upstream.channelClosed) {
             connection.finish();
