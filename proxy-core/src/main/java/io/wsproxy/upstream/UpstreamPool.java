@@ -104,7 +104,8 @@ public final class UpstreamPool {
      * {@link #closed()} when a succeeded connection ends. Confined to the connection's thread.
      */
     public final class Attempt {
-        private final ClientRequest request;
+        /** Dropped once the connection is established, so a long-lived connection does not keep its headers. */
+        private ClientRequest request;
         private final int maxTries;
         private List<Upstream> tried;
         private Upstream current;
@@ -156,7 +157,7 @@ public final class UpstreamPool {
             return declined;
         }
 
-        /** Members tried so far, the current one included. */
+        /** Members tried so far, the current one included; until the attempt succeeds. */
         public int tries() {
             return tried == null ? 0 : tried.size();
         }
@@ -172,6 +173,8 @@ public final class UpstreamPool {
         public void succeeded() {
             Upstream upstream = Objects.requireNonNull(current, "no current upstream");
             open = true;
+            request = null;
+            tried = null;
             upstream.connectionOpened();
             strategy.connectionOpened(upstream);
         }

@@ -48,7 +48,7 @@ final class LineReader {
             if (afterCarriageReturn) {
                 // RFC 9112 §2.2: a bare CR (not followed by LF) is rejected.
                 if (b != HttpSyntax.LF) {
-                    return malformed("bare CR in the head");
+                    return malformed("bare CR (not followed by LF)");
                 }
                 in.position(in.position() + 1);
                 afterCarriageReturn = false;
@@ -59,10 +59,10 @@ final class LineReader {
                 afterCarriageReturn = true;
             } else if (b == HttpSyntax.LF) {
                 // RFC 9112 §2.2 allows a lone LF as terminator; we accept only CRLF, to leave no ambiguity.
-                return malformed("bare LF in the head");
+                return malformed("bare LF (not preceded by CR)");
             } else if (HttpSyntax.isControl(b) && b != HttpSyntax.HTAB) {
                 // RFC 9110 §5.5 field values and RFC 9112 §3, §4 start lines hold no CTL other than HTAB.
-                return malformed("control character 0x" + Integer.toHexString(b) + " in the head");
+                return malformed("control character 0x" + Integer.toHexString(b));
             } else {
                 line.append((char) b);
             }

@@ -333,6 +333,7 @@ final class ProxyConnection {
         }
         attempt.succeeded();
         state = State.RELAY;
+        request = null;
         loop.timers().cancel(phaseTimer);
         log.debug("{}: relaying", this);
         pump.start(UpstreamHandshakeValidator.negotiatedRsvBits(response),

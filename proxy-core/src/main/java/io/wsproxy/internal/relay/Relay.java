@@ -140,6 +140,20 @@ public final class Relay {
         }
     }
 
+    /**
+     * Buffers lent to connections and not returned, summed over the loops; each loop is asked on its own thread.
+     * For tests and diagnostics: an idle or closed connection holds none.
+     */
+    public int lentBuffers() {
+        int lent = 0;
+        for (RelayLoop loop : loops) {
+            CompletableFuture<Integer> count = new CompletableFuture<>();
+            loop.execute(() -> count.complete(loop.bufferPool().lent()));
+            lent += count.join();
+        }
+        return lent;
+    }
+
     long nextId() {
         return ids.incrementAndGet();
     }
