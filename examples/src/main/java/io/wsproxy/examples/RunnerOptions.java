@@ -1,0 +1,349 @@
+package io.wsproxy.examples;
+
+import io.wsproxy.upstream.BalancingStrategy;
+import io.wsproxy.upstream.Upstream;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+/**
+ * The runner's command line, parsed and checked. {@link #parse} is a pure function of the arguments (apart from
+ * resolving host names), so every mistake an operator can make is testable without starting anything or exiting.
+ * Immutable.
+ *
+ * <p>A flag's value follows it as the next argument or after {@code =} ({@code --listen 0.0.0.0:80} or
+ * {@code --listen=0.0.0.0:80}). Settings not given keep the {@code ProxyServer.Builder} defaults.
+ */
+public final class RunnerOptions {
+    /** Where the runner listens when no {@code --listen} is given. */
+    public static final InetSocketAddress DEFAULT_LISTEN = new InetSocketAddress("127.0.0.1", 8080);
+
+    /** Flags from DESIGN.md that the runner will take once the feature exists, with what is missing. */
+    private static final Map<String, String> NOT_SUPPORTED_YET = Map.of(
+            "--ping-interval", "heartbeats",
+            "--ping-timeout", "heartbeats",
+            "--idle-timeout", "heartbeats",
+            "--tls-cert", "TLS",
+            "--tls-key", "TLS");
+
+    private static final String USAGE = String.join("\n",
+            "Usage: java -jar wsproxy.jar [flags]",
+            "",
+            "A WebSocket (ws://) load-balancing reverse proxy.",
+            "",
+            "Flags (durations are written 500ms, 30s, 2m or 1h):",
+            "  --listen HOST:PORT              address to accept clients on; repeatable; default 127.0.0.1:8080",
+            "                                  (IPv6 as [::1]:8080; port 0 picks a free port)",
+            "  --upstream URI                  ws://HOST:PORT[;weight=N] to relay to; repeatable",
+            "  --balance NAME                  balancing strategy: round-robin (default)",
+            "  --demo                          start two echo backends on 127.0.0.1 and relay to them too",
+            "  --connect-timeout D             TCP connect to one upstream; then the next is tried (default 5s)",
+            "  --handshake-timeout D           client's upgrade request must arrive within D, else 408 (default 10s)",
+            "  --upstream-handshake-timeout D  upstream must answer the upgrade within D (default 10s)",
+            "  --close-timeout D               close handshake, then TCP close (default 5s)",
+            "  --send-timeout D                a side that accepts no bytes for D is closed (default 60s)",
+            "  --shutdown-timeout D            graceful shutdown deadline on SIGTERM/SIGINT (default 10s)",
+            "  --max-connections N             clients beyond N get 503 with Retry-After (default: no limit)",
+            "  --event-loops N                 event-loop threads (default: one per processor)",
+            "  --help                          print this help and exit",
+            "",
+            "Exit status: 0 after a graceful shutdown or --help, 1 if the proxy cannot start (e.g. port in use),",
+            "2 for a command-line mistake.",
+            "");
+
+    private final boolean help;
+    private final boolean demo;
+    private final List<InetSocketAddress> listen;
+    private final List<UpstreamOption> upstreams;
+    private final String balance;
+    private final Duration connectTimeout;
+    private final Duration handshakeTimeout;
+    private final Duration upstreamHandshakeTimeout;
+    private final Duration closeTimeout;
+    private final Duration sendTimeout;
+    private final Duration shutdownTimeout;
+    private final Integer maxConnections;
+    private final Integer eventLoops;
+
+    private RunnerOptions(Parser parser) {
+        this.help = parser.help;
+        this.demo = parser.demo;
+        this.listen = parser.listen.isEmpty() ? List.of(DEFAULT_LISTEN) : List.copyOf(parser.listen);
+        this.upstreams = List.copyOf(parser.upstreams);
+        this.balance = parser.balance;
+        this.connectTimeout = parser.connectTimeout;
+        this.handshakeTimeout = parser.handshakeTimeout;
+        this.upstreamHandshakeTimeout = parser.upstreamHandshakeTimeout;
+        this.closeTimeout = parser.closeTimeout;
+        this.sendTimeout = parser.sendTimeout;
+        this.shutdownTimeout = parser.shutdownTimeout;
+        this.maxConnections = parser.maxConnections;
+        this.eventLoops = parser.eventLoops;
+    }
+
+    /**
+     * Parses and checks the runner's arguments. {@code --help} anywhere wins over everything else.
+     *
+     * @throws UsageException for the first mistake, with a one-line message naming the flag
+     */
+    public static RunnerOptions parse(String... args) throws UsageException {
+        Parser parser = new Parser();
+        if (Arrays.asList(args).contains("--help") || Arrays.asList(args).contains("-h")) {
+            parser.help = true;
+            return new RunnerOptions(parser);
+        }
+        parser.parse(args);
+        return new RunnerOptions(parser);
+    }
+
+    /** The {@code --help} text, ending with a line break. */
+    public static String usage() {
+        return USAGE;
+    }
+
+    /** {@code --help} was given: print {@link #usage()}; the other settings are defaults. */
+    public boolean help() {
+        return help;
+    }
+
+    /** {@code --demo}: start two echo backends and add them to the upstreams. */
+    public boolean demo() {
+        return demo;
+    }
+
+    /** The listen addresses, resolved; {@link #DEFAULT_LISTEN} when none was given. */
+    public List<InetSocketAddress> listen() {
+        return listen;
+    }
+
+    /** The {@code --upstream}s in the order given; empty only with {@code --demo}. */
+    public List<UpstreamOption> upstreams() {
+        return upstreams;
+    }
+
+    /** The balancing strategy's name, accepted by {@link BalancingStrategy#byName}. */
+    public String balance() {
+        return balance;
+    }
+
+    public Optional<Duration> connectTimeout() {
+        return Optional.ofNullable(connectTimeout);
+    }
+
+    public Optional<Duration> handshakeTimeout() {
+        return Optional.ofNullable(handshakeTimeout);
+    }
+
+    public Optional<Duration> upstreamHandshakeTimeout() {
+        return Optional.ofNullable(upstreamHandshakeTimeout);
+    }
+
+    public Optional<Duration> closeTimeout() {
+        return Optional.ofNullable(closeTimeout);
+    }
+
+    public Optional<Duration> sendTimeout() {
+        return Optional.ofNullable(sendTimeout);
+    }
+
+    public Optional<Duration> shutdownTimeout() {
+        return Optional.ofNullable(shutdownTimeout);
+    }
+
+    public OptionalInt maxConnections() {
+        return maxConnections == null ? OptionalInt.empty() : OptionalInt.of(maxConnections);
+    }
+
+    public OptionalInt eventLoops() {
+        return eventLoops == null ? OptionalInt.empty() : OptionalInt.of(eventLoops);
+    }
+
+    /** Walks the arguments once, collecting values; the first mistake ends the walk. */
+    private static final class Parser {
+        private boolean help;
+        private boolean demo;
+        private final List<InetSocketAddress> listen = new ArrayList<>();
+        private final List<UpstreamOption> upstreams = new ArrayList<>();
+        private final List<InetSocketAddress> upstreamAddresses = new ArrayList<>();
+        private String balance = "round-robin";
+        private Duration connectTimeout;
+        private Duration handshakeTimeout;
+        private Duration upstreamHandshakeTimeout;
+        private Duration closeTimeout;
+        private Duration sendTimeout;
+        private Duration shutdownTimeout;
+        private Integer maxConnections;
+        private Integer eventLoops;
+
+        void parse(String[] args) throws UsageException {
+            for (int i = 0; i < args.length; i++) {
+                String argument = args[i];
+                if (!argument.startsWith("--")) {
+                    throw new UsageException("unexpected argument '" + argument + "' (flags start with --; see --help)");
+                }
+                int equals = argument.indexOf('=');
+                String flag = equals < 0 ? argument : argument.substring(0, equals);
+                String inlineValue = equals < 0 ? null : argument.substring(equals + 1);
+                if (NOT_SUPPORTED_YET.containsKey(flag)) {
+                    throw new UsageException(flag + " is not supported yet (no " + NOT_SUPPORTED_YET.get(flag)
+                            + " in this version)");
+                }
+                if (flag.equals("--demo")) {
+                    if (inlineValue != null) {
+                        throw new UsageException("--demo takes no value");
+                    }
+                    demo = true;
+                    continue;
+                }
+                String value;
+                if (inlineValue != null) {
+                    value = inlineValue;
+                } else if (isValueFlag(flag) && i + 1 < args.length && !args[i + 1].startsWith("--")) {
+                    value = args[++i];
+                } else {
+                    value = null;
+                }
+                accept(flag, value);
+            }
+            if (upstreams.isEmpty() && !demo) {
+                throw new UsageException("--upstream: at least one upstream is required (or use --demo)");
+            }
+        }
+
+        private static boolean isValueFlag(String flag) {
+            switch (flag) {
+                case "--listen":
+                case "--upstream":
+                case "--balance":
+                case "--connect-timeout":
+                case "--handshake-timeout":
+                case "--upstream-handshake-timeout":
+                case "--close-timeout":
+                case "--send-timeout":
+                case "--shutdown-timeout":
+                case "--max-connections":
+                case "--event-loops":
+                    return true;
+                default:
+                    return false;
+            }
+        }
+
+        private void accept(String flag, String value) throws UsageException {
+            if (!isValueFlag(flag)) {
+                throw new UsageException("unknown flag '" + flag + "' (see --help)");
+            }
+            if (value == null) {
+                throw new UsageException(flag + ": missing value");
+            }
+            switch (flag) {
+                case "--listen":
+                    listen.add(listenAddress(value));
+                    break;
+                case "--upstream":
+                    upstreams.add(upstream(value));
+                    break;
+                case "--balance":
+                    balance = strategyName(value);
+                    break;
+                case "--connect-timeout":
+                    connectTimeout = duration(flag, value);
+                    break;
+                case "--handshake-timeout":
+                    handshakeTimeout = duration(flag, value);
+                    break;
+                case "--upstream-handshake-timeout":
+                    upstreamHandshakeTimeout = duration(flag, value);
+                    break;
+                case "--close-timeout":
+                    closeTimeout = duration(flag, value);
+                    break;
+                case "--send-timeout":
+                    sendTimeout = duration(flag, value);
+                    break;
+                case "--shutdown-timeout":
+                    shutdownTimeout = duration(flag, value);
+                    break;
+                case "--max-connections":
+                    maxConnections = positiveNumber(flag, value);
+                    break;
+                default:
+                    eventLoops = positiveNumber(flag, value);
+                    break;
+            }
+        }
+
+        private static InetSocketAddress listenAddress(String value) throws UsageException {
+            try {
+                return Addresses.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--listen: " + e.getMessage());
+            }
+        }
+
+        private UpstreamOption upstream(String value) throws UsageException {
+            String[] parts = value.split(";", -1);
+            int weight = 1;
+            for (int i = 1; i < parts.length; i++) {
+                if (!parts[i].startsWith("weight=")) {
+                    throw new UsageException("--upstream: unknown parameter '" + parts[i] + "' in '" + value
+                            + "' (only ;weight=N is supported)");
+                }
+                String number = parts[i].substring("weight=".length());
+                if (!number.matches("[0-9]{1,6}") || Integer.parseInt(number) < 1) {
+                    throw new UsageException("--upstream: invalid weight '" + number + "' in '" + value
+                            + "' (use a whole number from 1)");
+                }
+                weight = Integer.parseInt(number);
+            }
+            Upstream upstream;
+            try {
+                upstream = Upstream.of(parts[0], weight);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--upstream: " + startLowerCase(e.getMessage()));
+            }
+            if (upstreamAddresses.contains(upstream.address())) {
+                throw new UsageException("--upstream: " + upstream.uri() + " is given twice");
+            }
+            upstreamAddresses.add(upstream.address());
+            return new UpstreamOption(upstream.uri(), weight);
+        }
+
+        private static String strategyName(String value) throws UsageException {
+            try {
+                BalancingStrategy.byName(value);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--balance: " + startLowerCase(e.getMessage()));
+            }
+            return value.toLowerCase(Locale.ROOT);
+        }
+
+        private static Duration duration(String flag, String value) throws UsageException {
+            try {
+                return Durations.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException(flag + ": " + e.getMessage());
+            }
+        }
+
+        private static int positiveNumber(String flag, String value) throws UsageException {
+            if (!value.matches("[0-9]{1,9}") || Integer.parseInt(value) < 1) {
+                throw new UsageException(flag + ": invalid number '" + value + "' (use a whole number from 1)");
+            }
+            return Integer.parseInt(value);
+        }
+
+        private static String startLowerCase(String message) {
+            if (message == null || message.isEmpty()) {
+                return "invalid value";
+            }
+            return Character.toLowerCase(message.charAt(0)) + message.substring(1);
+        }
+    }
+}

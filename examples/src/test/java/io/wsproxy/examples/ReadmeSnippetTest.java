@@ -1,0 +1,69 @@
+package io.wsproxy.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/** Keeps the top-level README.md in step with the code it shows and the flags the runner takes. */
+class ReadmeSnippetTest {
+    private static final Path MODULE = Path.of(System.getProperty("basedir", "."));
+    private static final Path README = MODULE.resolve("../README.md");
+    private static final Path EXAMPLE = MODULE.resolve("src/main/java/io/wsproxy/examples/EmbeddingExample.java");
+
+    @Test
+    void embeddingSnippetIsEmbeddingExampleVerbatim() throws IOException {
+        String example = Files.readString(EXAMPLE);
+        Matcher marked = Pattern.compile("\\n( *)// README:begin\\n(.*?)\\n *// README:end", Pattern.DOTALL)
+                .matcher(example);
+        assertTrue(marked.find(), "no README markers in " + EXAMPLE);
+        String indent = marked.group(1);
+        String snippet = marked.group(2).lines()
+                .map(line -> line.startsWith(indent) ? line.substring(indent.length()) : line)
+                .collect(Collectors.joining("\n"));
+
+        List<String> readmeBlock = javaBlock(Files.readString(README)).lines().collect(Collectors.toList());
+        List<String> imports = readmeBlock.stream().filter(line -> line.startsWith("import ")).toList();
+        String code = readmeBlock.stream().filter(line -> !line.startsWith("import ")).collect(Collectors.joining("\n"))
+                .strip();
+
+        assertEquals(snippet, code, "README.md's embedding example differs from EmbeddingExample.java");
+        for (String line : imports) {
+            assertTrue(example.contains(line + "\n"), "EmbeddingExample.java lacks " + line);
+        }
+    }
+
+    @Test
+    void readmeDocumentsEveryRunnerFlag() throws IOException {
+        String readme = Files.readString(README);
+        Matcher flags = Pattern.compile("^  (--[a-z-]+)", Pattern.MULTILINE).matcher(RunnerOptions.usage());
+        int count = 0;
+        while (flags.find()) {
+            count++;
+            assertTrue(readme.contains("`" + flags.group(1)), "README.md does not document " + flags.group(1));
+        }
+        assertTrue(count >= 10, "found only " + count + " flags in the usage text");
+    }
+
+    @Test
+    void quickStartHasTheDemoAndTheCiCommand() throws IOException {
+        String readme = Files.readString(README);
+        assertTrue(readme.contains("mvn -B -q install -DskipTests && java -jar examples/target/wsproxy.jar --demo"));
+        assertTrue(readme.contains("mvn -B verify"));
+        assertTrue(Files.readString(MODULE.resolve("../.ci/run")).contains("mvn -B verify"));
+    }
+
+    /** The first fenced Java block of {@code markdown}. */
+    private static String javaBlock(String markdown) {
+        Matcher block = Pattern.compile("```java\\n(.*?)```", Pattern.DOTALL).matcher(markdown);
+        assertTrue(block.find(), "no ```java block in README.md");
+        return block.group(1);
+    }
+}

@@ -1,0 +1,70 @@
+package io.wsproxy.examples;
+
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.java_websocket.client.WebSocketClient;
+import org.java_websocket.handshake.ServerHandshake;
+
+/**
+ * A Java-WebSocket client that records what it receives, so tests wait for messages and the close with deadlines.
+ * Text messages are recorded as {@code String}, binary ones as {@code byte[]}.
+ */
+final class RecordingClient extends WebSocketClient {
+    static final Duration TIMEOUT = Duration.ofSeconds(10);
+
+    private final BlockingQueue<Object> messages = new LinkedBlockingQueue<>();
+    /** Completed with the close code when the connection ends. */
+    final CompletableFuture<Integer> closed = new CompletableFuture<>();
+
+    private RecordingClient(URI uri) {
+        super(uri);
+    }
+
+    /** Connects and waits for the handshake to complete. */
+    static RecordingClient connect(URI uri) throws InterruptedException {
+        RecordingClient client = new RecordingClient(uri);
+        assertTrue(client.connectBlocking(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS), "could not connect to " + uri);
+        return client;
+    }
+
+    /** The next message received, waiting up to {@link #TIMEOUT}. */
+    Object nextMessage() throws InterruptedException {
+        Object message = messages.poll(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        assertNotNull(message, "no message within " + TIMEOUT);
+        return message;
+    }
+
+    @Override
+    public void onOpen(ServerHandshake handshake) {
+    }
+
+    @Override
+    public void onMessage(String message) {
+        messages.add(message);
+    }
+
+    @Override
+    public void onMessage(ByteBuffer message) {
+        byte[] bytes = new byte[message.remaining()];
+        message.get(bytes);
+        messages.add(bytes);
+    }
+
+    @Override
+    public void onClose(int code, String reason, boolean remote) {
+        closed.complete(code);
+    }
+
+    @Override
+    public void onError(Exception error) {
+        closed.completeExceptionally(error);
+    }
+}
