@@ -179,6 +179,17 @@ public final class UpstreamPool {
             strategy.connectionOpened(upstream);
         }
 
+        /**
+         * The connection gave up on the member of the last {@link #next()} for a reason of its own (the client left,
+         * the proxy is shutting down): neither a failure nor a success of that member. A no-op when no member is
+         * pending or the attempt succeeded.
+         */
+        public void abandon() {
+            if (!open) {
+                current = null;
+            }
+        }
+
         /** The relayed connection ended; idempotent, and a no-op unless {@link #succeeded()} was called. */
         public void closed() {
             if (open) {

@@ -31,6 +31,7 @@ public final class EventLoop {
     /** Timer resolution; timeouts are rounded up to a multiple of it. */
     private static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
     private static final int TIMER_BUCKETS = 4096;
+    private static final int MAX_SELECT_FAILURES = 100;
 
     private final String name;
     private final Selector selector;
@@ -44,6 +45,8 @@ public final class EventLoop {
     private final Thread thread;
     private final Consumer<SelectionKey> dispatcher = this::dispatch;
     private volatile boolean running = true;
+    /** Set once the loop takes no more tasks; see {@link #execute}. */
+    private volatile boolean stopped;
 
     /**
      * @param readBufferSize  size of the buffer every read of this loop goes into
@@ -77,12 +80,20 @@ public final class EventLoop {
         return Thread.currentThread() == thread;
     }
 
-    /** Runs {@code task} on the loop thread, soon. Safe from any thread. */
-    public void execute(Runnable task) {
+    /**
+     * Runs {@code task} on the loop thread, soon. Safe from any thread. Returns false when the loop has stopped and
+     * the task will never run, so the caller can release what the task would have taken over.
+     */
+    public boolean execute(Runnable task) {
         tasks.add(task);
+        // The loop sets stopped before its last drain of the queue: a task it may have missed is still queued.
+        if (stopped && tasks.remove(task)) {
+            return false;
+        }
         if (!inLoop() && wakeupPending.compareAndSet(false, true)) {
             selector.wakeup();
         }
+        return true;
     }
 
     /** Registers {@code channel} (non-blocking) for {@code ops} with {@code handler} as attachment. Loop thread only. */
@@ -120,14 +131,24 @@ public final class EventLoop {
     }
 
     private void run() {
+        int selectFailures = 0;
         try {
             while (running) {
                 long timeout = timers.selectTimeoutMillis(ticker.getAsLong());
-                // The Consumer forms of select dispatch without an iterator or a selected-key set to clear.
-                if (!tasks.isEmpty()) {
-                    selector.selectNow(dispatcher);
-                } else {
-                    selector.select(dispatcher, timeout);
+                try {
+                    // The Consumer forms of select dispatch without an iterator or a selected-key set to clear.
+                    if (!tasks.isEmpty()) {
+                        selector.selectNow(dispatcher);
+                    } else {
+                        selector.select(dispatcher, timeout);
+                    }
+                    selectFailures = 0;
+                } catch (IOException e) {
+                    // A failing epoll_wait is transient in practice; give up only if it keeps failing.
+                    if (++selectFailures >= MAX_SELECT_FAILURES) {
+                        throw e;
+                    }
+                    log.warn("{}: select failed ({} in a row): {}", name, selectFailures, e.toString());
                 }
                 wakeupPending.set(false);
                 runTasks();
@@ -136,8 +157,11 @@ public final class EventLoop {
         } catch (Throwable t) {
             log.error("{} stopped by an unexpected error", name, t);
         } finally {
-            // Tasks submitted together with the shutdown (closing connections) still run.
-            runTasks();
+            // Tasks submitted with the shutdown (closing connections) still run, and so does any submitted later.
+            stopped = true;
+            for (Runnable task; (task = tasks.poll()) != null; ) {
+                runTask(task);
+            }
             closeSelector();
             terminated.countDown();
         }
@@ -162,11 +186,15 @@ public final class EventLoop {
             if (task == null) {
                 break;
             }
-            try {
-                task.run();
-            } catch (Throwable t) {
-                log.error("{}: a task failed", name, t);
-            }
+            runTask(task);
+        }
+    }
+
+    private void runTask(Runnable task) {
+        try {
+            task.run();
+        } catch (Throwable t) {
+            log.error("{}: a task failed", name, t);
         }
     }
 

@@ -55,6 +55,8 @@ final class Endpoint implements ChannelHandler {
     boolean channelClosed;
     /** Our direction is ended with a FIN; the socket is closed when the peer's end of stream arrives. */
     boolean outputShut;
+    /** The peer ended its direction after its Close; it may still read what is owed to it. */
+    boolean endOfStream;
     /** A Close for this side waiting for a frame boundary of its stream (graceful shutdown); 0 when none. */
     int pendingCloseCode;
     String pendingCloseReason;

@@ -139,6 +139,8 @@ final class ProxyConnection {
     void sendTimedOut(Endpoint side) {
         if (state == State.RELAY) {
             pump.sendTimedOut(side);
+        } else if (side == upstream && (state == State.CONNECTING || state == State.UPSTREAM_HANDSHAKE)) {
+            upstreamFailed("took no bytes of the upgrade request for the send timeout", true);
         } else {
             log.info("{}: the {} accepted no bytes for the send timeout; closing", this, side.side());
             finish();
@@ -369,6 +371,9 @@ final class ProxyConnection {
         state = State.RESPONDING;
         requestParser = null;
         responseParser = null;
+        if (attempt != null) {
+            attempt.abandon();
+        }
         if (upstream != null) {
             upstream.close();
         }

@@ -175,14 +175,16 @@ final class Pump {
         connection.closing();
     }
 
-    /** {@code side} reached end of stream, or its read failed. */
+    /**
+     * {@code side} reached end of stream, or its read failed. Before its Close that is a loss; after it, a half
+     * close: the side may still be reading, so what is owed to it (late frames, the Close reply) is still sent.
+     */
     private void ended(Endpoint side) {
-        boolean abrupt = !side.inputDone;
-        if (abrupt) {
+        if (!side.inputDone) {
             lost(side, "closed the connection without a Close frame");
         } else {
-            side.outputDone = true;
-            side.close();
+            side.endOfStream = true;
+            side.reading = false;
         }
     }
 
@@ -248,14 +250,20 @@ final class Pump {
         if (client.broken) {
             lost(client, "failed while the proxy was writing to it");
         }
-        if (done(upstream)) {
-            upstream.shutdownOutput();
-        }
-        if (done(client)) {
-            client.shutdownOutput();
-        }
+        endIfDone(upstream);
+        endIfDone(client);
         if (client.channelClosed && upstream.channelClosed) {
             connection.finish();
+        }
+    }
+
+    private static void endIfDone(Endpoint side) {
+        if (done(side)) {
+            if (side.endOfStream) {
+                side.close();
+            } else {
+                side.shutdownOutput();
+            }
         }
     }
 

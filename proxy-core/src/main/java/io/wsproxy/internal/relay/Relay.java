@@ -58,14 +58,15 @@ public final class Relay {
         return open.get();
     }
 
-    /** Binds every listen address, then starts the loops. On a bind failure nothing stays open. */
+    /** Binds every listen address, then starts the loops. On any failure nothing stays open and start may be retried. */
     public synchronized void start() throws IOException {
         if (lifecycle != Lifecycle.NEW) {
             throw new IllegalStateException("The server was already " + (lifecycle == Lifecycle.RUNNING ? "started" : "closed"));
         }
         List<ServerSocketChannel> servers = new ArrayList<>();
-        List<InetSocketAddress> bound = new ArrayList<>();
+        List<RelayLoop> created = new ArrayList<>();
         try {
+            List<InetSocketAddress> bound = new ArrayList<>();
             for (InetSocketAddress address : listen) {
                 ServerSocketChannel server = ServerSocketChannel.open();
                 servers.add(server);
@@ -79,48 +80,61 @@ public final class Relay {
                 server.configureBlocking(false);
                 bound.add((InetSocketAddress) server.getLocalAddress());
             }
+            int serverId = SERVER_IDS.incrementAndGet();
+            for (int i = 0; i < loopCount; i++) {
+                created.add(new RelayLoop(this, "wsproxy-" + serverId + "-loop-" + i, config));
+            }
+            loops = created.toArray(new RelayLoop[0]);
+            for (RelayLoop loop : loops) {
+                loop.start();
+            }
+            for (int i = 0; i < servers.size(); i++) {
+                RelayLoop loop = loops[i % loopCount];
+                Acceptor acceptor = new Acceptor(this, loop, servers.get(i));
+                CompletableFuture<Void> registered = new CompletableFuture<>();
+                loop.execute(() -> {
+                    try {
+                        acceptor.register();
+                        registered.complete(null);
+                    } catch (IOException | RuntimeException e) {
+                        registered.completeExceptionally(e);
+                    }
+                });
+                awaitRegistration(registered, bound.get(i));
+                acceptors.add(acceptor);
+            }
+            addresses = List.copyOf(bound);
         } catch (IOException | RuntimeException e) {
             for (ServerSocketChannel server : servers) {
                 closeQuietly(server);
             }
+            for (RelayLoop loop : created) {
+                loop.shutdown();
+            }
+            acceptors.clear();
+            loops = null;
             throw e;
         }
-        int serverId = SERVER_IDS.incrementAndGet();
-        loops = new RelayLoop[loopCount];
-        for (int i = 0; i < loopCount; i++) {
-            loops[i] = new RelayLoop(this, "wsproxy-" + serverId + "-loop-" + i, config);
-        }
-        List<CompletableFuture<Void>> registered = new ArrayList<>();
-        for (int i = 0; i < servers.size(); i++) {
-            RelayLoop loop = loops[i % loopCount];
-            Acceptor acceptor = new Acceptor(this, loop, servers.get(i));
-            acceptors.add(acceptor);
-            CompletableFuture<Void> done = new CompletableFuture<>();
-            registered.add(done);
-            loop.execute(() -> {
-                try {
-                    acceptor.register();
-                    done.complete(null);
-                } catch (IOException | RuntimeException e) {
-                    done.completeExceptionally(e);
-                }
-            });
-        }
-        for (RelayLoop loop : loops) {
-            loop.start();
-        }
-        addresses = List.copyOf(bound);
         lifecycle = Lifecycle.RUNNING;
-        for (CompletableFuture<Void> done : registered) {
-            done.join();
-        }
         log.info("wsproxy listening on {} relaying to {} with {} loops", addresses, config.pool, loopCount);
+    }
+
+    private static void awaitRegistration(CompletableFuture<Void> registered, InetSocketAddress address)
+            throws IOException {
+        try {
+            registered.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            throw new IOException("Cannot accept on " + address + ": " + e.getCause(), e.getCause());
+        }
     }
 
     /** Hands an accepted client socket to the next loop. Called on an acceptor's loop. */
     void dispatch(SocketChannel channel) {
+        // Counted before the check, so that a shutdown either sees this connection or this call sees the shutdown.
+        int openNow = open.incrementAndGet();
         if (stopping) {
             closeQuietly(channel);
+            connectionClosed();
             return;
         }
         try {
@@ -129,14 +143,16 @@ public final class Relay {
         } catch (IOException e) {
             log.debug("Setting up an accepted socket failed: {}", e.toString());
             closeQuietly(channel);
+            connectionClosed();
             return;
         }
-        boolean overLimit = open.incrementAndGet() > config.maxConnections;
+        boolean overLimit = openNow > config.maxConnections;
         RelayLoop loop = loops[Math.floorMod(nextLoop.getAndIncrement(), loops.length)];
         if (loop.inLoop()) {
             loop.accept(channel, overLimit);
-        } else {
-            loop.execute(() -> loop.accept(channel, overLimit));
+        } else if (!loop.execute(() -> loop.accept(channel, overLimit))) {
+            closeQuietly(channel);
+            connectionClosed();
         }
     }
 
@@ -148,8 +164,9 @@ public final class Relay {
         int lent = 0;
         for (RelayLoop loop : loops) {
             CompletableFuture<Integer> count = new CompletableFuture<>();
-            loop.execute(() -> count.complete(loop.bufferPool().lent()));
-            lent += count.join();
+            if (loop.execute(() -> count.complete(loop.bufferPool().lent()))) {
+                lent += count.join();
+            }
         }
         return lent;
     }

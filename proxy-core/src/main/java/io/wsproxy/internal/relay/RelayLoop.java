@@ -40,8 +40,9 @@ final class RelayLoop {
         this.loop = new EventLoop(name, config.bufferSize, pooled, 1024, System::nanoTime);
     }
 
-    void execute(Runnable task) {
-        loop.execute(task);
+    /** See {@link EventLoop#execute}: false when the loop has stopped and the task will not run. */
+    boolean execute(Runnable task) {
+        return loop.execute(task);
     }
 
     boolean inLoop() {
