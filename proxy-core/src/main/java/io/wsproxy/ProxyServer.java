@@ -58,7 +58,10 @@ public final class ProxyServer implements AutoCloseable {
         return this;
     }
 
-    /** The bound listen addresses, with the actual ports when port 0 was asked for. Empty before {@link #start()}. */
+    /**
+     * The bound listen addresses, in the order they were added, with the actual ports when port 0 was asked for.
+     * Empty before {@link #start()}.
+     */
     public List<InetSocketAddress> addresses() {
         return relay.addresses();
     }
@@ -76,7 +79,11 @@ public final class ProxyServer implements AutoCloseable {
         return relay.config().pool;
     }
 
-    /** Client connections accepted and not yet closed, at any stage (handshake, relay, closing). */
+    /**
+     * Client connections accepted and not yet closed, at any stage: handshake, relay, or closing. A connection
+     * counts until both of its sockets are closed, which after a close handshake or an error answer waits for the
+     * peer to close its end too, at most the close timeout.
+     */
     public int openConnections() {
         return relay.openConnections();
     }
