@@ -37,7 +37,8 @@ public final class ProxyServer implements AutoCloseable {
                 builder.upstreamHandshakeTimeout.toNanos(), builder.closeTimeout.toNanos(),
                 builder.sendTimeout.toNanos(), builder.bufferSize, builder.maxHeaderBytes, builder.maxHeaderCount,
                 builder.maxResponseBodyBytes, builder.maxMessageBytes, builder.maxUpstreamTries,
-                builder.maxConnections, Math.max(1, builder.retryAfter.toSeconds()));
+                builder.maxConnections, Math.max(1, builder.retryAfter.toSeconds()), builder.heartbeat,
+                builder.idleTimeout.toNanos(), builder.shutdownCloseCode);
         this.relay = new Relay(config, builder.listen, builder.eventLoops);
         this.shutdownTimeout = builder.shutdownTimeout;
     }
@@ -89,6 +90,19 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     /**
+     * What the heartbeat has done so far: pings, answers, timeouts, and round-trip times per hop. Asks each event
+     * loop, so it costs a few task hand-offs; fine for metrics scraping, not for a hot path.
+     */
+    public HeartbeatStats heartbeatStats() {
+        return relay.heartbeatStats();
+    }
+
+    /** A snapshot of every open connection, gathered from the event loops. */
+    public List<ConnectionInfo> connections() {
+        return relay.connections();
+    }
+
+    /**
      * Stops gracefully within the builder's shutdown timeout; see {@link #close(Duration)}. Idempotent.
      */
     @Override
@@ -97,7 +111,8 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     /**
-     * Stops accepting, sends Close 1001 "proxy shutting down" to every client and upstream at a frame boundary,
+     * Stops accepting, sends Close 1001 "proxy shutting down" (or the builder's {@link Builder#shutdownCloseCode})
+     * to every client and upstream at a frame boundary,
      * waits up to {@code deadline} for the close handshakes, closes whatever remains, and stops the event loops.
      * Returns when all of that is done. Idempotent: later calls wait for the first one to finish.
      */
@@ -131,6 +146,9 @@ public final class ProxyServer implements AutoCloseable {
         private long maxMessageBytes;
         private int maxUpstreamTries = 3;
         private int maxConnections = Integer.MAX_VALUE;
+        private HeartbeatPolicy heartbeat = HeartbeatPolicy.defaults();
+        private Duration idleTimeout = Duration.ZERO;
+        private int shutdownCloseCode = 1001;
 
         private Builder() {
         }
@@ -251,6 +269,31 @@ public final class ProxyServer implements AutoCloseable {
             return this;
         }
 
+        /** The proxy's pings on both hops; default {@link HeartbeatPolicy#defaults()}. */
+        public Builder heartbeat(HeartbeatPolicy heartbeat) {
+            this.heartbeat = Objects.requireNonNull(heartbeat, "heartbeat");
+            return this;
+        }
+
+        /**
+         * Closes a connection with 1001 "idle timeout" on both sides when no data passed either way for this long
+         * (the proxy's own pings and pongs do not count). Default {@link Duration#ZERO}: no idle timeout, as the
+         * heartbeat already finds dead peers.
+         */
+        public Builder idleTimeout(Duration timeout) {
+            this.idleTimeout = Objects.requireNonNull(timeout, "idleTimeout");
+            return this;
+        }
+
+        /**
+         * Close code sent to both sides at a graceful shutdown: 1001 Going Away (default), or 1012 Service Restart
+         * to tell clients to reconnect at once (to another instance).
+         */
+        public Builder shutdownCloseCode(int code) {
+            this.shutdownCloseCode = code;
+            return this;
+        }
+
         /**
          * Checks the configuration and creates the server (not started).
          *
@@ -286,6 +329,17 @@ public final class ProxyServer implements AutoCloseable {
             requireAtLeast("maxResponseBodyBytes", maxResponseBodyBytes, 0);
             requireAtLeast("maxUpstreamTries", maxUpstreamTries, 1);
             requireAtLeast("maxConnections", maxConnections, 1);
+            if (idleTimeout.isNegative()) {
+                throw new IllegalArgumentException("idleTimeout must not be negative, got " + idleTimeout);
+            }
+            if (!idleTimeout.isZero() && idleTimeout.toMillis() < 10) {
+                throw new IllegalArgumentException("idleTimeout must be zero (off) or at least 10 ms, got " + idleTimeout);
+            }
+            if (shutdownCloseCode != 1000 && shutdownCloseCode != 1001 && shutdownCloseCode != 1012
+                    && (shutdownCloseCode < 4000 || shutdownCloseCode > 4999)) {
+                throw new IllegalArgumentException("shutdownCloseCode must be 1000, 1001, 1012 or 4000-4999, got "
+                        + shutdownCloseCode);
+            }
             return new ProxyServer(this);
         }
 

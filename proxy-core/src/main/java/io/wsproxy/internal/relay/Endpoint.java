@@ -55,8 +55,13 @@ final class Endpoint implements ChannelHandler {
     boolean channelClosed;
     /** Our direction is ended with a FIN; the socket is closed when the peer's end of stream arrives. */
     boolean outputShut;
-    /** The peer ended its direction after its Close; it may still read what is owed to it. */
-    boolean endOfStream;
+    /**
+     * Close the socket as soon as this side is done instead of sending a FIN and waiting for its end of stream:
+     * it ended its direction already (a half close after its Close), or it is presumed dead (heartbeat timeout).
+     */
+    boolean noLinger;
+    /** The proxy's pings to this side; null when the heartbeat does not cover it. */
+    Heartbeat heartbeat;
     /** A Close for this side waiting for a frame boundary of its stream (graceful shutdown); 0 when none. */
     int pendingCloseCode;
     String pendingCloseReason;
@@ -195,6 +200,9 @@ final class Endpoint implements ChannelHandler {
             outbound = null;
         }
         connection.loop.timers().cancel(sendTimer);
+        if (heartbeat != null) {
+            heartbeat.stop();
+        }
     }
 
     /** Applies the interest set that the endpoint's state calls for, touching the key only on a change. */

@@ -1,5 +1,6 @@
 package io.wsproxy.internal.relay;
 
+import io.wsproxy.ConnectionInfo;
 import io.wsproxy.internal.handshake.HandshakeEncoder;
 import io.wsproxy.internal.handshake.HttpError;
 import io.wsproxy.internal.handshake.HttpRequest;
@@ -19,6 +20,7 @@ import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
+import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,6 +69,8 @@ final class ProxyConnection {
     private Upstream upstreamMember;
     /** Whether the last upstream failure was a timeout: decides 504 over 502 when none is left. */
     private boolean lastFailureTimedOut;
+    /** A Close passed or was sent, or a side failed: the phase timer now runs the close timeout. */
+    private boolean closingStarted;
 
     ProxyConnection(RelayLoop loop, RelayConfig config, long id, SocketChannel channel, boolean overLimit) {
         this.loop = loop;
@@ -336,7 +340,11 @@ final class ProxyConnection {
         attempt.succeeded();
         state = State.RELAY;
         request = null;
-        loop.timers().cancel(phaseTimer);
+        if (config.idleTimeoutNanos > 0) {
+            schedulePhase(config.idleTimeoutNanos);
+        } else {
+            loop.timers().cancel(phaseTimer);
+        }
         log.debug("{}: relaying", this);
         pump.start(UpstreamHandshakeValidator.negotiatedRsvBits(response),
                 HandshakeEncoder.switchingProtocols(response), in);
@@ -433,18 +441,41 @@ final class ProxyConnection {
         log.trace("{}: closed", this);
     }
 
-    /** The close handshake started: it has until the close timeout. */
+    /** The close handshake started: it has until the close timeout, and no more pings go out. */
     void closing() {
-        if (!phaseTimer.scheduled()) {
-            schedulePhase(config.closeTimeoutNanos);
+        if (closingStarted) {
+            return;
         }
+        closingStarted = true;
+        schedulePhase(config.closeTimeoutNanos);
+        if (client.heartbeat != null) {
+            client.heartbeat.stop();
+        }
+        if (upstream != null && upstream.heartbeat != null) {
+            upstream.heartbeat.stop();
+        }
+    }
+
+    /** A snapshot for {@link io.wsproxy.ProxyServer#connections()}. */
+    ConnectionInfo info() {
+        ConnectionInfo.State shown = state == State.RELAY && !closingStarted ? ConnectionInfo.State.RELAYING
+                : state == State.RELAY || state == State.RESPONDING || state == State.CLOSED ? ConnectionInfo.State.CLOSING
+                : ConnectionInfo.State.HANDSHAKE;
+        return new ConnectionInfo(id, clientAddress, upstreamMember == null ? null : upstreamMember.uri(), shown,
+                roundTrip(client), upstream == null ? null : roundTrip(upstream));
+    }
+
+    private static Duration roundTrip(Endpoint side) {
+        return side.heartbeat == null || side.heartbeat.lastRoundTripNanos < 0 ? null
+                : Duration.ofNanos(side.heartbeat.lastRoundTripNanos);
     }
 
     boolean closed() {
         return state == State.CLOSED;
     }
 
-    private void afterEvent() {
+    /** Applies the interest sets both sides call for now; after every event and timer of the connection. */
+    void afterEvent() {
         if (state == State.CLOSED) {
             return;
         }
@@ -470,8 +501,12 @@ final class ProxyConnection {
                 upstreamFailed("no answer to the upgrade request within the handshake timeout", true);
                 break;
             case RELAY:
-                log.info("{}: the close handshake did not finish within the close timeout", this);
-                finish();
+                if (closingStarted) {
+                    log.info("{}: the close handshake did not finish within the close timeout", this);
+                    finish();
+                } else {
+                    idleCheck();
+                }
                 break;
             case RESPONDING:
                 finish();
@@ -480,6 +515,17 @@ final class ProxyConnection {
                 break;
         }
         afterEvent();
+    }
+
+    /** The idle timer fired: close if no data passed since, else wait for the rest of the period. */
+    private void idleCheck() {
+        long idleSince = pump.lastData();
+        long now = loop.now();
+        if (now - idleSince >= config.idleTimeoutNanos) {
+            pump.idleTimeout();
+        } else {
+            schedulePhase(idleSince + config.idleTimeoutNanos - now);
+        }
     }
 
     private static InetSocketAddress remoteAddress(SocketChannel channel) {

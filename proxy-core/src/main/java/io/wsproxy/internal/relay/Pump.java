@@ -25,6 +25,8 @@ final class Pump {
     private static final Logger log = LoggerFactory.getLogger(Pump.class);
 
     private final ProxyConnection connection;
+    /** Loop time of the last data forwarded either way; for the idle timeout. */
+    private long lastData;
 
     Pump(ProxyConnection connection) {
         this.connection = connection;
@@ -46,6 +48,17 @@ final class Pump {
         upstream.scanner.allowRsv(rsvBits);
         client.reading = true;
         upstream.reading = true;
+        RelayConfig config = connection.config;
+        long now = connection.loop.now();
+        lastData = now;
+        if (config.heartbeat.pingsClient()) {
+            client.heartbeat = new Heartbeat(client, this, config);
+            client.heartbeat.start(now);
+        }
+        if (config.heartbeat.pingsUpstream()) {
+            upstream.heartbeat = new Heartbeat(upstream, this, config);
+            upstream.heartbeat.start(now);
+        }
         client.send(ByteBuffer.wrap(switchingProtocols));
         if (upstreamBytes.hasRemaining()) {
             forward(upstream, client, upstreamBytes);
@@ -66,12 +79,59 @@ final class Pump {
         settle();
     }
 
-    /** Graceful shutdown: Close 1001 to both sides, each at its next frame boundary. */
+    /** Graceful shutdown: the shutdown close code to both sides, each at its next frame boundary. */
     void goAway() {
-        sendClose(connection.client, CloseCodes.GOING_AWAY, "proxy shutting down", true);
-        sendClose(connection.upstream, CloseCodes.GOING_AWAY, "proxy shutting down", true);
+        int code = connection.config.shutdownCloseCode;
+        sendClose(connection.client, code, "proxy shutting down", true);
+        sendClose(connection.upstream, code, "proxy shutting down", true);
         connection.closing();
         settle();
+    }
+
+    /** Loop time of the last data forwarded either way (the proxy's own pings and pongs do not count). */
+    long lastData() {
+        return lastData;
+    }
+
+    /** No data passed either way for the idle timeout: Close 1001 to both sides, each at its next frame boundary. */
+    void idleTimeout() {
+        log.info("{}: no data either way for the idle timeout; closing", connection);
+        sendClose(connection.client, CloseCodes.GOING_AWAY, "idle timeout", true);
+        sendClose(connection.upstream, CloseCodes.GOING_AWAY, "idle timeout", true);
+        connection.closing();
+        settle();
+    }
+
+    /** A ping to {@code target} is due: now if its stream is at a frame boundary, else at the next one. */
+    void ping(Endpoint target) {
+        if (target.outputDone || target.channelClosed) {
+            return;
+        }
+        if (target.peer.scanner.atFrameBoundary()) {
+            writePing(target);
+        } else {
+            target.heartbeat.pingPending = true;
+        }
+        settle();
+        connection.afterEvent();
+    }
+
+    /** {@code side} did not answer a ping within the heartbeat timeout: close it, and tell the other side. */
+    void heartbeatTimedOut(Endpoint side, long timeoutNanos) {
+        log.info("{}: the {} did not answer a ping within {} ms; closing it", connection, side.side(),
+                timeoutNanos / 1_000_000);
+        connection.loop.heartbeatTimeouts++;
+        side.inputDone = true;
+        side.noLinger = true;
+        sendClose(side, CloseCodes.GOING_AWAY, "heartbeat timeout", false);
+        if (side.client) {
+            sendClose(side.peer, CloseCodes.GOING_AWAY, "client heartbeat timeout", false);
+        } else {
+            sendClose(side.peer, CloseCodes.BAD_GATEWAY, "upstream heartbeat timeout", false);
+        }
+        connection.closing();
+        settle();
+        connection.afterEvent();
     }
 
     /** {@code side} accepted no bytes for the send timeout. */
@@ -98,6 +158,9 @@ final class Pump {
         if (n == 0) {
             return;
         }
+        if (source.heartbeat != null) {
+            source.heartbeat.heard(connection.loop.now());
+        }
         in.flip();
         if (source.inputDone) {
             // After its Close or a violation nothing a side sends is forwarded; read on only to see it close.
@@ -109,13 +172,14 @@ final class Pump {
 
     /**
      * Scans {@code in} (read mode) from its position and forwards the complete frames and data payload found to
-     * {@code target}; keeps a trailing incomplete header or control frame in {@code source}'s inbound buffer.
+     * {@code target}, less the pongs that answer the proxy's own pings; keeps a trailing incomplete header or
+     * control frame in {@code source}'s inbound buffer.
      */
     private void forward(Endpoint source, Endpoint target, ByteBuffer in) {
         FrameScanner scanner = source.scanner;
-        int start = in.position();
         int limit = in.limit();
-        int position = start;
+        int segmentStart = in.position();
+        int position = segmentStart;
         boolean close = false;
         boolean violation = false;
         while (position < limit) {
@@ -128,16 +192,22 @@ final class Pump {
                 violation = true;
                 break;
             }
-            if (scanner.controlOpcode() == WebSocketProtocol.OPCODE_CLOSE) {
+            int opcode = scanner.controlOpcode();
+            if (opcode == WebSocketProtocol.OPCODE_CLOSE) {
                 close = true;
                 break;
             }
+            if (opcode == WebSocketProtocol.OPCODE_PONG && source.heartbeat != null) {
+                int frameStart = position - scanner.controlFrameLength();
+                if (source.heartbeat.consumePong(in, frameStart, scanner.controlFrameLength(), source.client,
+                        connection.loop.now())) {
+                    pongReceived(source);
+                    sendSegment(target, in, segmentStart, frameStart, limit);
+                    segmentStart = position;
+                }
+            }
         }
-        if (position > start && !target.outputDone) {
-            in.limit(position).position(start);
-            target.send(in);
-            in.limit(limit);
-        }
+        sendSegment(target, in, segmentStart, position, limit);
         if (close) {
             source.closeReceived = true;
             source.inputDone = true;
@@ -156,9 +226,45 @@ final class Pump {
         } else {
             source.releaseInbound();
         }
-        if (target.pendingCloseCode != 0 && scanner.atFrameBoundary()) {
-            sendClose(target, target.pendingCloseCode, target.pendingCloseReason, false);
+        if (!target.outputDone && scanner.atFrameBoundary()) {
+            if (target.pendingCloseCode != 0) {
+                sendClose(target, target.pendingCloseCode, target.pendingCloseReason, false);
+            } else if (target.heartbeat != null && target.heartbeat.pingPending) {
+                writePing(target);
+            }
         }
+    }
+
+    /** Sends {@code in[from, to)} to {@code target} unless it takes nothing more; restores the limit afterwards. */
+    private void sendSegment(Endpoint target, ByteBuffer in, int from, int to, int limit) {
+        if (to > from && !target.outputDone) {
+            in.limit(to).position(from);
+            target.send(in);
+            in.limit(limit);
+            lastData = connection.loop.now();
+        }
+    }
+
+    private void pongReceived(Endpoint side) {
+        RelayLoop loop = connection.loop;
+        loop.pongsReceived++;
+        long roundTrip = side.heartbeat.lastRoundTripNanos;
+        (side.client ? loop.clientRoundTrips : loop.upstreamRoundTrips).record(roundTrip);
+        if (log.isTraceEnabled()) {
+            log.trace("{}: pong from the {} after {} us", connection, side.side(), roundTrip / 1000);
+        }
+    }
+
+    private void writePing(Endpoint target) {
+        RelayLoop loop = connection.loop;
+        long payload = loop.now();
+        ByteBuffer frame = loop.controlFrame;
+        frame.clear();
+        boolean masked = !target.client;
+        FrameWriter.writePing(frame, payload, masked, masked ? loop.nextMaskKey() : 0);
+        target.send(frame.flip());
+        target.heartbeat.sent(payload);
+        loop.pingsSent++;
     }
 
     /** {@code side} sent something RFC 6455 forbids: Close {@code code} to it, and 1001 or 1014 to the other. */
@@ -183,7 +289,7 @@ final class Pump {
         if (!side.inputDone) {
             lost(side, "closed the connection without a Close frame");
         } else {
-            side.endOfStream = true;
+            side.noLinger = true;
             side.reading = false;
         }
     }
@@ -259,7 +365,7 @@ final class Pump {
 
     private static void endIfDone(Endpoint side) {
         if (done(side)) {
-            if (side.endOfStream) {
+            if (side.noLinger) {
                 side.close();
             } else {
                 side.shutdownOutput();

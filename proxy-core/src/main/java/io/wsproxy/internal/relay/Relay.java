@@ -1,5 +1,7 @@
 package io.wsproxy.internal.relay;
 
+import io.wsproxy.ConnectionInfo;
+import io.wsproxy.HeartbeatStats;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
@@ -37,7 +39,8 @@ public final class Relay {
     private Lifecycle lifecycle = Lifecycle.NEW;
     private volatile boolean stopping;
     private volatile List<InetSocketAddress> addresses = List.of();
-    private RelayLoop[] loops;
+    /** Null until started; replaced only under this object's monitor, read by any thread. */
+    private volatile RelayLoop[] loops;
     private final List<Acceptor> acceptors = new ArrayList<>();
 
     public Relay(RelayConfig config, List<InetSocketAddress> listen, int loopCount) {
@@ -162,13 +165,58 @@ public final class Relay {
      */
     public int lentBuffers() {
         int lent = 0;
-        for (RelayLoop loop : loops) {
+        for (RelayLoop loop : startedLoops()) {
             CompletableFuture<Integer> count = new CompletableFuture<>();
             if (loop.execute(() -> count.complete(loop.bufferPool().lent()))) {
                 lent += count.join();
             }
         }
         return lent;
+    }
+
+    /** Heartbeat counters and round-trip times merged over the loops, each read on its own thread. */
+    public HeartbeatStats heartbeatStats() {
+        long[] clientCounts = new long[RoundTripRecorder.BUCKETS];
+        long[] upstreamCounts = new long[RoundTripRecorder.BUCKETS];
+        long[] totals = new long[3];
+        long[] clientRange = {Long.MAX_VALUE, 0};
+        long[] upstreamRange = {Long.MAX_VALUE, 0};
+        for (RelayLoop loop : startedLoops()) {
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            if (loop.execute(() -> {
+                loop.heartbeatCounters(totals);
+                widen(clientRange, loop.clientRoundTrips.mergeInto(clientCounts));
+                widen(upstreamRange, loop.upstreamRoundTrips.mergeInto(upstreamCounts));
+                done.complete(null);
+            })) {
+                done.join();
+            }
+        }
+        return new HeartbeatStats(totals[0], totals[1], totals[2],
+                RoundTripRecorder.summarize(clientCounts, clientRange[0], clientRange[1]),
+                RoundTripRecorder.summarize(upstreamCounts, upstreamRange[0], upstreamRange[1]));
+    }
+
+    /** A snapshot of every open connection, each loop's taken on its own thread. */
+    public List<ConnectionInfo> connections() {
+        List<ConnectionInfo> all = new ArrayList<>();
+        for (RelayLoop loop : startedLoops()) {
+            CompletableFuture<List<ConnectionInfo>> snapshot = new CompletableFuture<>();
+            if (loop.execute(() -> snapshot.complete(loop.connectionInfos()))) {
+                all.addAll(snapshot.join());
+            }
+        }
+        return all;
+    }
+
+    private static void widen(long[] range, long[] minMax) {
+        range[0] = Math.min(range[0], minMax[0]);
+        range[1] = Math.max(range[1], minMax[1]);
+    }
+
+    private RelayLoop[] startedLoops() {
+        RelayLoop[] started = loops;
+        return started == null ? new RelayLoop[0] : started;
     }
 
     long nextId() {

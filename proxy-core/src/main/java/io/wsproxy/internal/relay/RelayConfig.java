@@ -1,6 +1,7 @@
 package io.wsproxy.internal.relay;
 
 import io.wsproxy.ForwardedHeaders;
+import io.wsproxy.HeartbeatPolicy;
 import io.wsproxy.upstream.UpstreamPool;
 
 /**
@@ -27,11 +28,19 @@ public final class RelayConfig {
     /** Most client connections open at once; beyond it clients get 503. */
     public final int maxConnections;
     public final long retryAfterSeconds;
+    public final HeartbeatPolicy heartbeat;
+    public final long heartbeatIntervalNanos;
+    public final long heartbeatTimeoutNanos;
+    /** No data either way for this long closes the connection with 1001; zero for no idle timeout. */
+    public final long idleTimeoutNanos;
+    /** Close code sent to both sides at a graceful shutdown: 1001 Going Away, or 1012 Service Restart. */
+    public final int shutdownCloseCode;
 
     public RelayConfig(UpstreamPool pool, ForwardedHeaders forwardedHeaders, long handshakeTimeoutNanos,
             long connectTimeoutNanos, long upstreamHandshakeTimeoutNanos, long closeTimeoutNanos, long sendTimeoutNanos,
             int bufferSize, int maxHeaderBytes, int maxHeaderCount, int maxResponseBodyBytes, long maxMessageBytes,
-            int maxUpstreamTries, int maxConnections, long retryAfterSeconds) {
+            int maxUpstreamTries, int maxConnections, long retryAfterSeconds, HeartbeatPolicy heartbeat,
+            long idleTimeoutNanos, int shutdownCloseCode) {
         this.pool = pool;
         this.forwardedHeaders = forwardedHeaders;
         this.handshakeTimeoutNanos = handshakeTimeoutNanos;
@@ -47,5 +56,10 @@ public final class RelayConfig {
         this.maxUpstreamTries = maxUpstreamTries;
         this.maxConnections = maxConnections;
         this.retryAfterSeconds = retryAfterSeconds;
+        this.heartbeat = heartbeat;
+        this.heartbeatIntervalNanos = heartbeat.interval().toNanos();
+        this.heartbeatTimeoutNanos = heartbeat.timeout().toNanos();
+        this.idleTimeoutNanos = idleTimeoutNanos;
+        this.shutdownCloseCode = shutdownCloseCode;
     }
 }

@@ -1,5 +1,6 @@
 package io.wsproxy.internal.relay;
 
+import io.wsproxy.ConnectionInfo;
 import io.wsproxy.internal.codec.WebSocketProtocol;
 import io.wsproxy.internal.loop.BufferPool;
 import io.wsproxy.internal.loop.EventLoop;
@@ -9,6 +10,8 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,6 +32,12 @@ final class RelayLoop {
     final ByteBuffer controlFrame = ByteBuffer.allocate(WebSocketProtocol.MAX_CONTROL_FRAME_BYTES);
     /** RFC 6455 §5.3: masking keys must be unpredictable. */
     private final SecureRandom maskKeys = new SecureRandom();
+    /** Heartbeat round trips measured on this loop, per hop. */
+    final RoundTripRecorder clientRoundTrips = new RoundTripRecorder();
+    final RoundTripRecorder upstreamRoundTrips = new RoundTripRecorder();
+    long pingsSent;
+    long pongsReceived;
+    long heartbeatTimeouts;
     /** Head of the intrusive list of this loop's open connections. */
     private ProxyConnection first;
     private int connectionCount;
@@ -105,6 +114,21 @@ final class RelayLoop {
             c.abort("proxy shutting down");
             c = next;
         }
+    }
+
+    /** Adds this loop's pings sent, pongs received and heartbeat timeouts to {@code totals}. */
+    void heartbeatCounters(long[] totals) {
+        totals[0] += pingsSent;
+        totals[1] += pongsReceived;
+        totals[2] += heartbeatTimeouts;
+    }
+
+    List<ConnectionInfo> connectionInfos() {
+        List<ConnectionInfo> infos = new ArrayList<>(connectionCount);
+        for (ProxyConnection c = first; c != null; c = c.nextInLoop) {
+            infos.add(c.info());
+        }
+        return infos;
     }
 
     int connectionCount() {

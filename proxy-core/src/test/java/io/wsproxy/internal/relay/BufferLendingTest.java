@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.wsproxy.ForwardedHeaders;
+import io.wsproxy.HeartbeatPolicy;
 import io.wsproxy.testing.Await;
 import io.wsproxy.testing.EchoBackend;
 import io.wsproxy.testing.LeakCheck;
@@ -29,7 +30,8 @@ class BufferLendingTest {
             echo.record(false);
             long seconds = TimeUnit.SECONDS.toNanos(5);
             RelayConfig config = new RelayConfig(UpstreamPool.of(echo.uri()), ForwardedHeaders.defaults(), seconds,
-                    seconds, seconds, seconds, seconds, 64 * 1024, 16 * 1024, 100, 64 * 1024, 0, 3, 1000, 5);
+                    seconds, seconds, seconds, seconds, 64 * 1024, 16 * 1024, 100, 64 * 1024, 0, 3, 1000, 5,
+                    HeartbeatPolicy.defaults(), 0, 1001);
             Relay relay = new Relay(config, List.of(new InetSocketAddress("127.0.0.1", 0)), 2);
             relay.start();
             try {
