@@ -9,7 +9,7 @@ import java.util.Objects;
  * use 60 s), and so that a peer that vanished without closing (a phone that lost its network, a frozen backend)
  * is found and closed. Immutable and thread-safe.
  *
- * <p>A ping is sent to a side after {@link #interval()} without a frame from it (or every interval, when {@link
+ * <p>A ping is sent to a side after {@link #interval()} without any bytes from it (or every interval, when {@link
  * #trafficCountsAsLiveness()} is off). If nothing arrives from that side within {@link #timeout()} of the ping
  * (with liveness off: if the pong does not), the side is considered dead: it gets Close 1001 and its TCP connection
  * is closed; the other side gets 1001 when the client went silent and 1014 when the upstream did. Pings go at
@@ -25,6 +25,8 @@ public final class HeartbeatPolicy {
         CLIENT, UPSTREAM, BOTH
     }
 
+    /** Durations are kept in nanoseconds; a year is far from overflowing a long. */
+    static final Duration MAX_DURATION = Duration.ofDays(365);
     private static final HeartbeatPolicy DEFAULTS = builder().build();
     private static final HeartbeatPolicy DISABLED = new HeartbeatPolicy(null);
 
@@ -85,7 +87,7 @@ public final class HeartbeatPolicy {
     }
 
     /**
-     * Whether any frame from a side counts as a sign of life: pings then go only to silent sides, and any frame
+     * Whether any bytes from a side count as a sign of life: pings then go only to silent sides, and any traffic
      * answers a ping. When false, every pinged side gets a ping every interval and must answer it with the pong.
      */
     public boolean trafficCountsAsLiveness() {
@@ -142,6 +144,9 @@ public final class HeartbeatPolicy {
             Objects.requireNonNull(value, name);
             if (value.isNegative() || value.isZero()) {
                 throw new IllegalArgumentException("Heartbeat " + name + " must be positive, got " + value);
+            }
+            if (value.compareTo(MAX_DURATION) > 0) {
+                throw new IllegalArgumentException("Heartbeat " + name + " must be at most 365 days, got " + value);
             }
             if (value.toMillis() < 10) {
                 throw new IllegalArgumentException("Heartbeat " + name + " must be at least 10 ms (the timer tick), got "

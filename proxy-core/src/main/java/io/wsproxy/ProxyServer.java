@@ -332,6 +332,7 @@ public final class ProxyServer implements AutoCloseable {
             if (idleTimeout.isNegative()) {
                 throw new IllegalArgumentException("idleTimeout must not be negative, got " + idleTimeout);
             }
+            requireAtMostAYear("idleTimeout", idleTimeout);
             if (!idleTimeout.isZero() && idleTimeout.toMillis() < 10) {
                 throw new IllegalArgumentException("idleTimeout must be zero (off) or at least 10 ms, got " + idleTimeout);
             }
@@ -347,6 +348,13 @@ public final class ProxyServer implements AutoCloseable {
             Objects.requireNonNull(value, name);
             if (value.isNegative() || value.isZero()) {
                 throw new IllegalArgumentException(name + " must be positive, got " + value);
+            }
+            requireAtMostAYear(name, value);
+        }
+
+        private static void requireAtMostAYear(String name, Duration value) {
+            if (value.compareTo(HeartbeatPolicy.MAX_DURATION) > 0) {
+                throw new IllegalArgumentException(name + " must be at most 365 days, got " + value);
             }
         }
 

@@ -29,6 +29,12 @@ class ProxyServerConfigTest {
         assertSetting("handshakeTimeout must be positive",
                 ProxyServer.builder().upstreams(POOL).handshakeTimeout(Duration.ofSeconds(-1)));
         assertSetting("bufferSize must be at least 1024", ProxyServer.builder().upstreams(POOL).bufferSize(10));
+        assertSetting("closeTimeout must be at most 365 days",
+                ProxyServer.builder().upstreams(POOL).closeTimeout(Duration.ofDays(400_000_000L)));
+        assertSetting("idleTimeout must be zero (off) or at least 10 ms",
+                ProxyServer.builder().upstreams(POOL).idleTimeout(Duration.ofMillis(5)));
+        assertSetting("shutdownCloseCode must be 1000, 1001, 1012 or 4000-4999",
+                ProxyServer.builder().upstreams(POOL).shutdownCloseCode(1005));
         assertSetting("maxConnections must be at least 1", ProxyServer.builder().upstreams(POOL).maxConnections(0));
         assertSetting("Listen address does not resolve",
                 ProxyServer.builder().upstreams(POOL).listen(InetSocketAddress.createUnresolved("no.such.host.invalid", 1)));
@@ -67,6 +73,20 @@ class ProxyServerConfigTest {
         assertThrows(IllegalArgumentException.class, () -> ForwardedHeaders.builder().set("Bad Name", "x"));
         assertThrows(IllegalArgumentException.class, () -> ForwardedHeaders.builder().set("X-Ok", "a\r\nb"));
         assertEquals("v", ForwardedHeaders.builder().set("X-Tenant", "v").build().fixed().get("x-tenant").getValue());
+    }
+
+    @Test
+    void heartbeatSettingsAreChecked() {
+        IllegalArgumentException tooShort = assertThrows(IllegalArgumentException.class,
+                () -> HeartbeatPolicy.builder().interval(Duration.ofMillis(5)));
+        assertTrue(tooShort.getMessage().contains("at least 10 ms"), tooShort.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> HeartbeatPolicy.builder().timeout(Duration.ZERO));
+        assertEquals(false, HeartbeatPolicy.disabled().pingsClient());
+        HeartbeatPolicy upstreamOnly = HeartbeatPolicy.builder().sides(HeartbeatPolicy.Sides.UPSTREAM).build();
+        assertEquals(false, upstreamOnly.pingsClient());
+        assertEquals(true, upstreamOnly.pingsUpstream());
+        assertEquals(Duration.ofSeconds(30), HeartbeatPolicy.defaults().interval());
+        assertEquals(Duration.ofSeconds(10), HeartbeatPolicy.defaults().timeout());
     }
 
     private static void assertSetting(String expected, ProxyServer.Builder builder) {

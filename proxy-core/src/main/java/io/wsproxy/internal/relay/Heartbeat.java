@@ -88,7 +88,8 @@ final class Heartbeat extends TimerTask {
         heardSincePing = false;
         lastPingAt = now;
         pump.ping(side);
-        side.connection.loop.timers().schedule(this, now + timeoutNanos);
+        // Look again when the answer is overdue, or when the next ping is due if that comes first.
+        side.connection.loop.timers().schedule(this, now + Math.min(timeoutNanos, intervalNanos));
     }
 
     @Override
