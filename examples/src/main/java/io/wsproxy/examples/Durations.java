@@ -11,14 +11,20 @@ import java.util.regex.Pattern;
 public final class Durations {
     private static final Pattern DURATION = Pattern.compile("([0-9]{1,9})(ms|s|m|h)");
 
+    /**
+     * The longest duration accepted: far beyond any sensible timeout, and far enough below {@code Long.MAX_VALUE}
+     * nanoseconds that the proxy's deadlines (clock + duration, in nanoseconds) cannot overflow.
+     */
+    static final Duration MAX = Duration.ofDays(365);
+
     private Durations() {
     }
 
     /**
-     * Parses a positive duration.
+     * Parses a positive duration of at most {@link #MAX}.
      *
-     * @throws IllegalArgumentException with a one-line message quoting {@code text}, when it has another form or
-     *                                  is zero
+     * @throws IllegalArgumentException with a one-line message quoting {@code text}, when it has another form, is
+     *                                  zero or is longer than {@link #MAX}
      */
     public static Duration parse(String text) {
         Matcher matcher = DURATION.matcher(text);
@@ -29,15 +35,24 @@ public final class Durations {
         if (amount == 0) {
             throw new IllegalArgumentException("duration must be positive, got '" + text + "'");
         }
+        Duration duration;
         switch (matcher.group(2)) {
             case "ms":
-                return Duration.ofMillis(amount);
+                duration = Duration.ofMillis(amount);
+                break;
             case "s":
-                return Duration.ofSeconds(amount);
+                duration = Duration.ofSeconds(amount);
+                break;
             case "m":
-                return Duration.ofMinutes(amount);
+                duration = Duration.ofMinutes(amount);
+                break;
             default:
-                return Duration.ofHours(amount);
+                duration = Duration.ofHours(amount);
+                break;
         }
+        if (duration.compareTo(MAX) > 0) {
+            throw new IllegalArgumentException("duration must be at most " + MAX.toHours() + "h, got '" + text + "'");
+        }
+        return duration;
     }
 }

@@ -117,6 +117,9 @@ public final class Runner {
         options.shutdownTimeout().ifPresent(builder::shutdownTimeout);
         options.maxConnections().ifPresent(builder::maxConnections);
         options.eventLoops().ifPresent(builder::eventLoops);
+        builder.heartbeat(options.heartbeat());
+        options.idleTimeout().ifPresent(builder::idleTimeout);
+        options.shutdownCloseCode().ifPresent(builder::shutdownCloseCode);
         return builder;
     }
 

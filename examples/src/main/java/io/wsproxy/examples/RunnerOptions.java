@@ -1,5 +1,6 @@
 package io.wsproxy.examples;
 
+import io.wsproxy.HeartbeatPolicy;
 import io.wsproxy.upstream.BalancingStrategy;
 import io.wsproxy.upstream.Upstream;
 import java.net.InetSocketAddress;
@@ -24,11 +25,14 @@ public final class RunnerOptions {
     /** Where the runner listens when no {@code --listen} is given. */
     public static final InetSocketAddress DEFAULT_LISTEN = new InetSocketAddress("127.0.0.1", 8080);
 
+    /** Close codes {@code --shutdown-close-code} accepts: 1001 Going Away and 1012 Service Restart. */
+    private static final List<Integer> SHUTDOWN_CLOSE_CODES = List.of(1001, 1012);
+
+    /** The shortest heartbeat interval, heartbeat timeout and idle timeout: the proxy's timer tick. */
+    private static final Duration MIN_TIMER = Duration.ofMillis(10);
+
     /** Flags from DESIGN.md that the runner will take once the feature exists, with what is missing. */
     private static final Map<String, String> NOT_SUPPORTED_YET = Map.of(
-            "--ping-interval", "heartbeats",
-            "--ping-timeout", "heartbeats",
-            "--idle-timeout", "heartbeats",
             "--tls-cert", "TLS",
             "--tls-key", "TLS");
 
@@ -49,6 +53,14 @@ public final class RunnerOptions {
             "  --close-timeout D               close handshake, then TCP close (default 5s)",
             "  --send-timeout D                a side that accepts no bytes for D is closed (default 60s)",
             "  --shutdown-timeout D            graceful shutdown deadline on SIGTERM/SIGINT (default 10s)",
+            "  --shutdown-close-code CODE      Close code clients and upstreams get at that shutdown: 1001 Going",
+            "                                  Away (default) or 1012 Service Restart (reconnect elsewhere)",
+            "  --ping-interval D               ping a side after D without traffic from it (default 30s; min 10ms)",
+            "  --ping-timeout D                a pinged side silent for D more is closed with 1001 (default 10s)",
+            "  --ping-side SIDE                hops the proxy pings: client, upstream or both (default both)",
+            "  --no-heartbeat                  send no pings of its own (endpoints' pings still pass through)",
+            "  --idle-timeout D                close both sides with 1001 after D without data either way;",
+            "                                  0 or off for none (default off)",
             "  --max-connections N             clients beyond N get 503 with Retry-After (default: no limit)",
             "  --event-loops N                 event-loop threads (default: one per processor)",
             "  --help                          print this help and exit",
@@ -70,6 +82,9 @@ public final class RunnerOptions {
     private final Duration shutdownTimeout;
     private final Integer maxConnections;
     private final Integer eventLoops;
+    private final HeartbeatPolicy heartbeat;
+    private final Duration idleTimeout;
+    private final Integer shutdownCloseCode;
 
     private RunnerOptions(Parser parser) {
         this.help = parser.help;
@@ -85,6 +100,9 @@ public final class RunnerOptions {
         this.shutdownTimeout = parser.shutdownTimeout;
         this.maxConnections = parser.maxConnections;
         this.eventLoops = parser.eventLoops;
+        this.heartbeat = parser.heartbeat();
+        this.idleTimeout = parser.idleTimeout;
+        this.shutdownCloseCode = parser.shutdownCloseCode;
     }
 
     /**
@@ -164,6 +182,24 @@ public final class RunnerOptions {
         return eventLoops == null ? OptionalInt.empty() : OptionalInt.of(eventLoops);
     }
 
+    /**
+     * The proxy's pings: {@link HeartbeatPolicy#disabled()} with {@code --no-heartbeat}, else the
+     * {@code --ping-*} values over the policy's defaults (30 s, 10 s, both sides).
+     */
+    public HeartbeatPolicy heartbeat() {
+        return heartbeat;
+    }
+
+    /** {@code --idle-timeout}: {@link Duration#ZERO} when given as {@code 0} or {@code off}; empty when not given. */
+    public Optional<Duration> idleTimeout() {
+        return Optional.ofNullable(idleTimeout);
+    }
+
+    /** {@code --shutdown-close-code}: 1001 or 1012; empty when not given (the builder's default is 1001). */
+    public OptionalInt shutdownCloseCode() {
+        return shutdownCloseCode == null ? OptionalInt.empty() : OptionalInt.of(shutdownCloseCode);
+    }
+
     /** Walks the arguments once, collecting values; the first mistake ends the walk. */
     private static final class Parser {
         private boolean help;
@@ -180,6 +216,12 @@ public final class RunnerOptions {
         private Duration shutdownTimeout;
         private Integer maxConnections;
         private Integer eventLoops;
+        private boolean noHeartbeat;
+        private Duration pingInterval;
+        private Duration pingTimeout;
+        private HeartbeatPolicy.Sides pingSide;
+        private Duration idleTimeout;
+        private Integer shutdownCloseCode;
 
         void parse(String[] args) throws UsageException {
             for (int i = 0; i < args.length; i++) {
@@ -194,11 +236,15 @@ public final class RunnerOptions {
                     throw new UsageException(flag + " is not supported yet (no " + NOT_SUPPORTED_YET.get(flag)
                             + " in this version)");
                 }
-                if (flag.equals("--demo")) {
+                if (flag.equals("--demo") || flag.equals("--no-heartbeat")) {
                     if (inlineValue != null) {
-                        throw new UsageException("--demo takes no value");
+                        throw new UsageException(flag + " takes no value");
                     }
-                    demo = true;
+                    if (flag.equals("--demo")) {
+                        demo = true;
+                    } else {
+                        noHeartbeat = true;
+                    }
                     continue;
                 }
                 String value;
@@ -214,6 +260,33 @@ public final class RunnerOptions {
             if (upstreams.isEmpty() && !demo) {
                 throw new UsageException("--upstream: at least one upstream is required (or use --demo)");
             }
+            if (noHeartbeat) {
+                String pingFlag = pingInterval != null ? "--ping-interval"
+                        : pingTimeout != null ? "--ping-timeout"
+                        : pingSide != null ? "--ping-side"
+                        : null;
+                if (pingFlag != null) {
+                    throw new UsageException("--no-heartbeat: cannot be combined with " + pingFlag);
+                }
+            }
+        }
+
+        /** The heartbeat the flags describe; the values were checked against the policy's bounds already. */
+        HeartbeatPolicy heartbeat() {
+            if (noHeartbeat) {
+                return HeartbeatPolicy.disabled();
+            }
+            HeartbeatPolicy.Builder builder = HeartbeatPolicy.builder();
+            if (pingInterval != null) {
+                builder.interval(pingInterval);
+            }
+            if (pingTimeout != null) {
+                builder.timeout(pingTimeout);
+            }
+            if (pingSide != null) {
+                builder.sides(pingSide);
+            }
+            return builder.build();
         }
 
         private static boolean isValueFlag(String flag) {
@@ -229,6 +302,11 @@ public final class RunnerOptions {
                 case "--shutdown-timeout":
                 case "--max-connections":
                 case "--event-loops":
+                case "--ping-interval":
+                case "--ping-timeout":
+                case "--ping-side":
+                case "--idle-timeout":
+                case "--shutdown-close-code":
                     return true;
                 default:
                     return false;
@@ -272,6 +350,21 @@ public final class RunnerOptions {
                     break;
                 case "--max-connections":
                     maxConnections = positiveNumber(flag, value);
+                    break;
+                case "--ping-interval":
+                    pingInterval = timerDuration(flag, value);
+                    break;
+                case "--ping-timeout":
+                    pingTimeout = timerDuration(flag, value);
+                    break;
+                case "--ping-side":
+                    pingSide = side(value);
+                    break;
+                case "--idle-timeout":
+                    idleTimeout = isOff(value) ? Duration.ZERO : timerDuration(flag, value);
+                    break;
+                case "--shutdown-close-code":
+                    shutdownCloseCode = shutdownCloseCode(value);
                     break;
                 default:
                     eventLoops = positiveNumber(flag, value);
@@ -330,6 +423,42 @@ public final class RunnerOptions {
             } catch (IllegalArgumentException e) {
                 throw new UsageException(flag + ": " + e.getMessage());
             }
+        }
+
+        /** A duration the proxy's timer can honour: at least {@link #MIN_TIMER}. */
+        private static Duration timerDuration(String flag, String value) throws UsageException {
+            Duration duration = duration(flag, value);
+            if (duration.compareTo(MIN_TIMER) < 0) {
+                throw new UsageException(flag + ": " + value + " is shorter than the timer tick (use at least "
+                        + MIN_TIMER.toMillis() + "ms)");
+            }
+            return duration;
+        }
+
+        /** {@code off}, {@code 0} or a zero duration such as {@code 0s}. */
+        private static boolean isOff(String value) {
+            return value.equals("off") || value.matches("0{1,9}(ms|s|m|h)?");
+        }
+
+        private static HeartbeatPolicy.Sides side(String value) throws UsageException {
+            switch (value.toLowerCase(Locale.ROOT)) {
+                case "client":
+                    return HeartbeatPolicy.Sides.CLIENT;
+                case "upstream":
+                    return HeartbeatPolicy.Sides.UPSTREAM;
+                case "both":
+                    return HeartbeatPolicy.Sides.BOTH;
+                default:
+                    throw new UsageException("--ping-side: unknown side '" + value + "' (use client, upstream or both)");
+            }
+        }
+
+        private static int shutdownCloseCode(String value) throws UsageException {
+            if (value.matches("[0-9]{1,9}") && SHUTDOWN_CLOSE_CODES.contains(Integer.parseInt(value))) {
+                return Integer.parseInt(value);
+            }
+            throw new UsageException("--shutdown-close-code: invalid close code '" + value
+                    + "' (use 1001 Going Away or 1012 Service Restart)");
         }
 
         private static int positiveNumber(String flag, String value) throws UsageException {

@@ -6,7 +6,8 @@ import java.util.List;
 
 /**
  * A proxy started by the {@link Runner}, with the demo echo backends it relays to, if any. {@link #close()} shuts
- * the proxy down gracefully first (clients get Close 1001) and then stops the backends.
+ * the proxy down gracefully first (clients get Close 1001, or the {@code --shutdown-close-code}) and then stops
+ * the backends.
  *
  * <p>Thread-safe; {@link #close()} is idempotent.
  */

@@ -26,6 +26,19 @@ class DurationsTest {
     }
 
     @Test
+    void acceptsUpTo365Days() {
+        assertEquals(Duration.ofDays(365), Durations.parse("8760h"));
+        assertEquals(Duration.ofDays(365), Durations.parse("525600m"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"8761h", "525601m", "999999999h"})
+    void rejectsMoreThan365DaysSoDeadlinesCannotOverflow(String text) {
+        IllegalArgumentException error = assertThrows(IllegalArgumentException.class, () -> Durations.parse(text));
+        assertEquals("duration must be at most 8760h, got '" + text + "'", error.getMessage());
+    }
+
+    @Test
     void rejectsZero() {
         IllegalArgumentException error = assertThrows(IllegalArgumentException.class, () -> Durations.parse("0s"));
         assertEquals("duration must be positive, got '0s'", error.getMessage());

@@ -10,17 +10,22 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import org.java_websocket.WebSocket;
 import org.java_websocket.client.WebSocketClient;
+import org.java_websocket.framing.Framedata;
 import org.java_websocket.handshake.ServerHandshake;
 
 /**
  * A Java-WebSocket client that records what it receives, so tests wait for messages and the close with deadlines.
- * Text messages are recorded as {@code String}, binary ones as {@code byte[]}.
+ * Text messages are recorded as {@code String}, binary ones as {@code byte[]}; pings received (answered with a pong
+ * as usual) by their payload.
  */
 final class RecordingClient extends WebSocketClient {
     static final Duration TIMEOUT = Duration.ofSeconds(10);
 
     private final BlockingQueue<Object> messages = new LinkedBlockingQueue<>();
+    /** The payloads of the pings received, in order. */
+    final BlockingQueue<byte[]> pings = new LinkedBlockingQueue<>();
     /** Completed with the close code when the connection ends. */
     final CompletableFuture<Integer> closed = new CompletableFuture<>();
 
@@ -40,6 +45,22 @@ final class RecordingClient extends WebSocketClient {
         Object message = messages.poll(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         assertNotNull(message, "no message within " + TIMEOUT);
         return message;
+    }
+
+    /** The payload of the next ping received, waiting up to {@link #TIMEOUT}. */
+    byte[] nextPing() throws InterruptedException {
+        byte[] payload = pings.poll(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        assertNotNull(payload, "no ping within " + TIMEOUT);
+        return payload;
+    }
+
+    @Override
+    public void onWebsocketPing(WebSocket connection, Framedata ping) {
+        ByteBuffer data = ping.getPayloadData();
+        byte[] payload = new byte[data.remaining()];
+        data.duplicate().get(payload);
+        super.onWebsocketPing(connection, ping);
+        pings.add(payload);
     }
 
     @Override

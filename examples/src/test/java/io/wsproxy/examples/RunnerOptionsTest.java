@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.wsproxy.HeartbeatPolicy;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class RunnerOptionsTest {
     private static final String UPSTREAM = "ws://127.0.0.1:9001";
@@ -32,6 +34,58 @@ class RunnerOptionsTest {
         assertEquals(Optional.empty(), options.connectTimeout());
         assertEquals(Optional.empty(), options.shutdownTimeout());
         assertEquals(OptionalInt.empty(), options.maxConnections());
+        assertHeartbeat(options.heartbeat(), Duration.ofSeconds(30), Duration.ofSeconds(10),
+                HeartbeatPolicy.Sides.BOTH);
+        assertEquals(Optional.empty(), options.idleTimeout());
+        assertEquals(OptionalInt.empty(), options.shutdownCloseCode());
+    }
+
+    @Test
+    void readsTheHeartbeatFlags() throws UsageException {
+        RunnerOptions options = RunnerOptions.parse("--demo", "--ping-interval", "200ms", "--ping-timeout=1s",
+                "--ping-side", "Upstream");
+
+        assertHeartbeat(options.heartbeat(), Duration.ofMillis(200), Duration.ofSeconds(1),
+                HeartbeatPolicy.Sides.UPSTREAM);
+        assertTrue(options.heartbeat().trafficCountsAsLiveness());
+    }
+
+    @Test
+    void unsetHeartbeatFlagsKeepThePolicyDefaults() throws UsageException {
+        assertHeartbeat(RunnerOptions.parse("--demo", "--ping-side", "client").heartbeat(), Duration.ofSeconds(30),
+                Duration.ofSeconds(10), HeartbeatPolicy.Sides.CLIENT);
+        assertHeartbeat(RunnerOptions.parse("--demo", "--ping-timeout", "10ms").heartbeat(), Duration.ofSeconds(30),
+                Duration.ofMillis(10), HeartbeatPolicy.Sides.BOTH);
+    }
+
+    @Test
+    void noHeartbeatDisablesThePings() throws UsageException {
+        HeartbeatPolicy heartbeat = RunnerOptions.parse("--demo", "--no-heartbeat").heartbeat();
+
+        assertFalse(heartbeat.enabled());
+        assertFalse(heartbeat.pingsClient());
+        assertFalse(heartbeat.pingsUpstream());
+    }
+
+    @Test
+    void readsTheIdleTimeout() throws UsageException {
+        assertEquals(Optional.of(Duration.ofMinutes(5)), RunnerOptions.parse("--demo", "--idle-timeout", "5m")
+                .idleTimeout());
+        assertEquals(Optional.of(Duration.ofMillis(10)), RunnerOptions.parse("--demo", "--idle-timeout=10ms")
+                .idleTimeout());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"0", "off", "0s", "0ms", "00m"})
+    void idleTimeoutZeroOrOffMeansNone(String value) throws UsageException {
+        assertEquals(Optional.of(Duration.ZERO), RunnerOptions.parse("--demo", "--idle-timeout", value).idleTimeout());
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1001, 1012})
+    void readsTheShutdownCloseCode(int code) throws UsageException {
+        assertEquals(OptionalInt.of(code),
+                RunnerOptions.parse("--demo", "--shutdown-close-code", String.valueOf(code)).shutdownCloseCode());
     }
 
     @Test
@@ -84,7 +138,8 @@ class RunnerOptionsTest {
     void usageNamesEveryFlagTheParserTakes() {
         for (String flag : List.of("--listen", "--upstream", "--balance", "--demo", "--connect-timeout",
                 "--handshake-timeout", "--upstream-handshake-timeout", "--close-timeout", "--send-timeout",
-                "--shutdown-timeout", "--max-connections", "--event-loops", "--help")) {
+                "--shutdown-timeout", "--shutdown-close-code", "--max-connections", "--event-loops",
+                "--ping-interval", "--ping-timeout", "--ping-side", "--no-heartbeat", "--idle-timeout", "--help")) {
             assertTrue(RunnerOptions.usage().contains("  " + flag + " "), flag);
         }
     }
@@ -129,14 +184,47 @@ class RunnerOptionsTest {
                         "--max-connections: invalid number '0' (use a whole number from 1)"),
                 Arguments.of(List.of("--demo", "--event-loops", "many"),
                         "--event-loops: invalid number 'many' (use a whole number from 1)"),
-                Arguments.of(List.of("--demo", "--ping-interval", "30s"),
-                        "--ping-interval is not supported yet (no heartbeats in this version)"),
-                Arguments.of(List.of("--demo", "--ping-timeout=10s"),
-                        "--ping-timeout is not supported yet (no heartbeats in this version)"),
-                Arguments.of(List.of("--demo", "--idle-timeout", "5m"),
-                        "--idle-timeout is not supported yet (no heartbeats in this version)"),
+                Arguments.of(List.of("--demo", "--ping-interval", "9ms"),
+                        "--ping-interval: 9ms is shorter than the timer tick (use at least 10ms)"),
+                Arguments.of(List.of("--demo", "--ping-interval", "0s"),
+                        "--ping-interval: duration must be positive, got '0s'"),
+                Arguments.of(List.of("--demo", "--ping-interval", "off"),
+                        "--ping-interval: invalid duration 'off' (use e.g. 500ms, 30s, 2m)"),
+                Arguments.of(List.of("--demo", "--ping-timeout=5ms"),
+                        "--ping-timeout: 5ms is shorter than the timer tick (use at least 10ms)"),
+                Arguments.of(List.of("--demo", "--ping-timeout"), "--ping-timeout: missing value"),
+                Arguments.of(List.of("--demo", "--ping-side", "server"),
+                        "--ping-side: unknown side 'server' (use client, upstream or both)"),
+                Arguments.of(List.of("--demo", "--ping-side", "--no-heartbeat"), "--ping-side: missing value"),
+                Arguments.of(List.of("--demo", "--no-heartbeat=true"), "--no-heartbeat takes no value"),
+                Arguments.of(List.of("--demo", "--ping-interval", "5s", "--no-heartbeat"),
+                        "--no-heartbeat: cannot be combined with --ping-interval"),
+                Arguments.of(List.of("--demo", "--no-heartbeat", "--ping-side", "both"),
+                        "--no-heartbeat: cannot be combined with --ping-side"),
+                Arguments.of(List.of("--demo", "--idle-timeout", "5ms"),
+                        "--idle-timeout: 5ms is shorter than the timer tick (use at least 10ms)"),
+                Arguments.of(List.of("--demo", "--idle-timeout", "never"),
+                        "--idle-timeout: invalid duration 'never' (use e.g. 500ms, 30s, 2m)"),
+                Arguments.of(List.of("--demo", "--send-timeout", "9000h"),
+                        "--send-timeout: duration must be at most 8760h, got '9000h'"),
+                Arguments.of(List.of("--demo", "--shutdown-close-code", "1000"),
+                        "--shutdown-close-code: invalid close code '1000' (use 1001 Going Away or 1012 Service Restart)"),
+                Arguments.of(List.of("--demo", "--shutdown-close-code", "4000"),
+                        "--shutdown-close-code: invalid close code '4000' (use 1001 Going Away or 1012 Service Restart)"),
+                Arguments.of(List.of("--demo", "--shutdown-close-code", "going-away"),
+                        "--shutdown-close-code: invalid close code 'going-away'"
+                                + " (use 1001 Going Away or 1012 Service Restart)"),
                 Arguments.of(List.of("--demo", "--tls-cert", "cert.pem"),
                         "--tls-cert is not supported yet (no TLS in this version)"));
+    }
+
+    /** {@link HeartbeatPolicy} has no {@code equals}, so its parts are compared. */
+    private static void assertHeartbeat(HeartbeatPolicy heartbeat, Duration interval, Duration timeout,
+            HeartbeatPolicy.Sides sides) {
+        assertTrue(heartbeat.enabled(), heartbeat::toString);
+        assertEquals(interval, heartbeat.interval());
+        assertEquals(timeout, heartbeat.timeout());
+        assertEquals(sides, heartbeat.sides());
     }
 
     @ParameterizedTest

@@ -13,6 +13,8 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import io.wsproxy.ConnectionInfo;
+import io.wsproxy.HeartbeatStats;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -20,6 +22,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -63,6 +66,58 @@ class RunnerTest {
             }
             assertEquals(Set.of("demo echo backend 1 of 2 here; send a message and it comes back",
                     "demo echo backend 2 of 2 here; send a message and it comes back"), greetings);
+        }
+    }
+
+    @Test
+    void pingsClientsWithTheGivenHeartbeatAndConsumesTheirPongs() throws Exception {
+        try (RunningProxy running = Runner.start(new String[] {"--demo", "--listen", "127.0.0.1:0",
+                "--ping-interval", "200ms", "--ping-timeout", "1s"}, quietly())) {
+            RecordingClient client = RecordingClient.connect(proxyUri(running));
+            client.nextMessage();
+
+            // The client says nothing more, so the proxy pings it: 8 bytes, the send time. The default would be 30 s.
+            assertEquals(8, client.nextPing().length);
+            assertEquals(8, client.nextPing().length);
+            awaitTrue(() -> running.proxy().heartbeatStats().client().samples() >= 1,
+                    "the client's pong measured as a round trip");
+            awaitTrue(() -> running.proxy().connections().stream()
+                    .anyMatch(connection -> connection.clientRoundTrip() != null), "a round trip in connections()");
+            HeartbeatStats stats = running.proxy().heartbeatStats();
+            assertEquals(0, stats.timeouts(), stats::toString);
+
+            // Answered pings keep the connection, and the pongs were the proxy's to consume: the relay is intact.
+            client.send("still here");
+            assertEquals("still here", client.nextMessage());
+            assertTrue(running.proxy().connections().stream()
+                    .allMatch(connection -> connection.state() == ConnectionInfo.State.RELAYING));
+            client.closeBlocking();
+            assertEquals(1000, client.closed.get(10, TimeUnit.SECONDS));
+        }
+    }
+
+    @Test
+    void idleTimeoutClosesWith1001AndTheProxysPingsDoNotCountAsData() throws Exception {
+        try (RunningProxy running = Runner.start(new String[] {"--demo", "--listen", "127.0.0.1:0",
+                "--idle-timeout", "500ms", "--ping-interval", "100ms", "--ping-timeout", "5s"}, quietly())) {
+            RecordingClient client = RecordingClient.connect(proxyUri(running));
+            client.nextMessage();
+
+            client.nextPing();
+            assertEquals(1001, client.closed.get(10, TimeUnit.SECONDS));
+        }
+    }
+
+    @Test
+    void gracefulShutdownSendsTheGivenCloseCode() throws Exception {
+        try (RunningProxy running = Runner.start(new String[] {"--demo", "--listen", "127.0.0.1:0",
+                "--shutdown-close-code", "1012"}, quietly())) {
+            RecordingClient client = RecordingClient.connect(proxyUri(running));
+            client.nextMessage();
+
+            running.close();
+
+            assertEquals(1012, client.closed.get(10, TimeUnit.SECONDS));
         }
     }
 
@@ -153,6 +208,23 @@ class RunnerTest {
         }
         assertFalse(uris.isEmpty(), "no 'listening on' line in: " + output);
         return uris;
+    }
+
+    private static PrintStream quietly() {
+        return new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+    }
+
+    private static URI proxyUri(RunningProxy running) {
+        return URI.create("ws://" + Addresses.format(running.addresses().get(0)));
+    }
+
+    /** Polls {@code condition} until it holds, failing after {@link RecordingClient#TIMEOUT}. */
+    private static void awaitTrue(BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + RecordingClient.TIMEOUT.toNanos();
+        while (!condition.getAsBoolean()) {
+            assertTrue(System.nanoTime() - deadline < 0, "not within " + RecordingClient.TIMEOUT + ": " + what);
+            Thread.sleep(10);
+        }
     }
 
     private static boolean accepts(InetSocketAddress address) {
