@@ -1,5 +1,6 @@
 package io.wsproxy.benchmarks;
 
+import io.wsproxy.HeartbeatPolicy;
 import io.wsproxy.ProxyServer;
 import io.wsproxy.upstream.UpstreamPool;
 import java.io.IOException;
@@ -12,10 +13,16 @@ final class ProxyUnderTest {
 
     /** A started proxy on 127.0.0.1, an ephemeral port, relaying to the backend on {@code backendPort}. */
     static ProxyServer start(int backendPort, int loops) throws IOException {
+        return start(backendPort, loops, HeartbeatPolicy.defaults());
+    }
+
+    /** As {@link #start(int, int)}, with the given heartbeat policy. */
+    static ProxyServer start(int backendPort, int loops, HeartbeatPolicy heartbeat) throws IOException {
         return ProxyServer.builder()
                 .listen("127.0.0.1", 0)
                 .upstreams(UpstreamPool.of("ws://127.0.0.1:" + backendPort))
                 .eventLoops(loops)
+                .heartbeat(heartbeat)
                 .build()
                 .start();
     }
