@@ -111,9 +111,10 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     /**
-     * Stops accepting, sends Close 1001 "proxy shutting down" (or the builder's {@link Builder#shutdownCloseCode})
-     * to every client and upstream at a frame boundary,
-     * waits up to {@code deadline} for the close handshakes, closes whatever remains, and stops the event loops.
+     * Stops accepting and closes every connection upstream first: Close 1001 "proxy shutting down" to the upstream
+     * at a frame boundary, what it sends until its Close reply still relayed to the client, then Close 1001 (or the
+     * builder's {@link Builder#shutdownCloseCode}) to the client. Waits up to {@code deadline} for the close
+     * handshakes, closes whatever remains, and stops the event loops.
      * Returns when all of that is done. Idempotent: later calls wait for the first one to finish.
      */
     public void close(Duration deadline) {
@@ -286,8 +287,8 @@ public final class ProxyServer implements AutoCloseable {
         }
 
         /**
-         * Close code sent to both sides at a graceful shutdown: 1001 Going Away (default), or 1012 Service Restart
-         * to tell clients to reconnect at once (to another instance).
+         * Close code sent to clients at a graceful shutdown: 1001 Going Away (default), or 1012 Service Restart to
+         * tell them to reconnect at once (to another instance). Upstreams always get 1001.
          */
         public Builder shutdownCloseCode(int code) {
             this.shutdownCloseCode = code;

@@ -27,7 +27,7 @@ import org.java_websocket.server.WebSocketServer;
 
 /**
  * A WebSocket server (Java-WebSocket, an independent implementation) on 127.0.0.1 and an ephemeral port that
- * echoes every message and records what it saw: messages, pings, each handshake's headers and negotiated
+ * echoes every message and records what it saw: messages, pings, pongs, each handshake's headers and negotiated
  * subprotocol/extension, and each close. It offers subprotocol {@code chat} and permessage-deflate to clients that
  * ask for them, can push messages and can close connections with a code.
  */
@@ -43,6 +43,8 @@ public final class EchoBackend implements AutoCloseable {
     private final String name;
     public final BlockingQueue<Object> messages = new LinkedBlockingQueue<>();
     public final BlockingQueue<byte[]> pings = new LinkedBlockingQueue<>();
+    /** Payloads of the pong frames received (solicited or not), in order. */
+    public final BlockingQueue<byte[]> pongs = new LinkedBlockingQueue<>();
     public final BlockingQueue<Handshake> handshakes = new LinkedBlockingQueue<>();
     public final BlockingQueue<CloseEvent> closes = new LinkedBlockingQueue<>();
     private final AtomicInteger opened = new AtomicInteger();
@@ -230,6 +232,14 @@ public final class EchoBackend implements AutoCloseable {
             data.duplicate().get(bytes);
             pings.add(bytes);
             super.onWebsocketPing(connection, frame);
+        }
+
+        @Override
+        public void onWebsocketPong(WebSocket connection, Framedata frame) {
+            ByteBuffer data = frame.getPayloadData();
+            byte[] bytes = new byte[data.remaining()];
+            data.duplicate().get(bytes);
+            pongs.add(bytes);
         }
 
         @Override

@@ -30,6 +30,10 @@ public final class TestClient extends WebSocketClient {
     public final CompletableFuture<CloseEvent> closed = new CompletableFuture<>();
     public final List<Exception> errors = new CopyOnWriteArrayList<>();
     public final java.util.concurrent.atomic.AtomicInteger pongs = new java.util.concurrent.atomic.AtomicInteger();
+    /** Payloads of the pongs received, in order (counted in {@link #pongs} too). */
+    public final BlockingQueue<byte[]> pongPayloads = new LinkedBlockingQueue<>();
+    /** Payloads of the pings received; Java-WebSocket answers each with a pong. */
+    public final BlockingQueue<byte[]> pings = new LinkedBlockingQueue<>();
 
     public TestClient(URI uri, Draft draft, Map<String, String> headers) {
         super(uri, draft, headers, 5_000);
@@ -77,7 +81,21 @@ public final class TestClient extends WebSocketClient {
 
     @Override
     public void onWebsocketPong(org.java_websocket.WebSocket connection, org.java_websocket.framing.Framedata frame) {
+        pongPayloads.add(payloadOf(frame));
         pongs.incrementAndGet();
+    }
+
+    @Override
+    public void onWebsocketPing(org.java_websocket.WebSocket connection, org.java_websocket.framing.Framedata frame) {
+        pings.add(payloadOf(frame));
+        super.onWebsocketPing(connection, frame); // answers with the pong
+    }
+
+    private static byte[] payloadOf(org.java_websocket.framing.Framedata frame) {
+        ByteBuffer data = frame.getPayloadData();
+        byte[] bytes = new byte[data.remaining()];
+        data.duplicate().get(bytes);
+        return bytes;
     }
 
     /** Starts the close handshake and waits up to {@code deadline} for it, ignoring failures; for cleanup. */

@@ -65,6 +65,11 @@ final class Endpoint implements ChannelHandler {
     /** A Close for this side waiting for a frame boundary of its stream (graceful shutdown); 0 when none. */
     int pendingCloseCode;
     String pendingCloseReason;
+    /**
+     * Graceful shutdown of the client side: the Close it gets once the upstream has closed (upstream first, so
+     * everything the upstream sent before its Close still reaches the client); 0 when none is planned.
+     */
+    int shutdownCloseCode;
 
     private int interestOps = -1;
     private final SendTimer sendTimer = new SendTimer();

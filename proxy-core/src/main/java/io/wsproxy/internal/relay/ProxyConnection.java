@@ -501,7 +501,12 @@ final class ProxyConnection {
                 upstreamFailed("no answer to the upgrade request within the handshake timeout", true);
                 break;
             case RELAY:
-                if (closingStarted) {
+                if (closingStarted && pump.clientShutdownPending()) {
+                    // The upstream did not answer the shutdown Close in time: the client still gets its Close.
+                    log.info("{}: the upstream did not finish closing within the close timeout", this);
+                    pump.closeClientForShutdown();
+                    schedulePhase(config.closeTimeoutNanos);
+                } else if (closingStarted) {
                     log.info("{}: the close handshake did not finish within the close timeout", this);
                     finish();
                 } else {

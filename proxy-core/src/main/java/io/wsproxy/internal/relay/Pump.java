@@ -24,6 +24,8 @@ import org.slf4j.LoggerFactory;
 final class Pump {
     private static final Logger log = LoggerFactory.getLogger(Pump.class);
 
+    private static final String SHUTDOWN_REASON = "proxy shutting down";
+
     private final ProxyConnection connection;
     /** Loop time of the last data forwarded either way; for the idle timeout. */
     private long lastData;
@@ -79,13 +81,38 @@ final class Pump {
         settle();
     }
 
-    /** Graceful shutdown: the shutdown close code to both sides, each at its next frame boundary. */
+    /**
+     * Graceful shutdown, upstream first: Close 1001 to the upstream at its next frame boundary; what it sends until
+     * its Close reply still reaches the client, which then gets the shutdown close code (1001, or 1012 to reconnect
+     * elsewhere at once). Frames the client sends after the upstream's Close went out cannot be delivered.
+     */
     void goAway() {
-        int code = connection.config.shutdownCloseCode;
-        sendClose(connection.client, code, "proxy shutting down", true);
-        sendClose(connection.upstream, code, "proxy shutting down", true);
+        Endpoint client = connection.client;
+        if (!client.outputDone && client.shutdownCloseCode == 0) {
+            client.shutdownCloseCode = connection.config.shutdownCloseCode;
+        }
+        sendClose(connection.upstream, CloseCodes.GOING_AWAY, SHUTDOWN_REASON, true);
+        if (connection.upstream.inputDone) {
+            closeClientForShutdown();
+        }
         connection.closing();
         settle();
+    }
+
+    /** The upstream is done during a graceful shutdown, or took too long: the client gets its shutdown Close. */
+    void closeClientForShutdown() {
+        Endpoint client = connection.client;
+        int code = client.shutdownCloseCode;
+        if (code != 0) {
+            client.shutdownCloseCode = 0;
+            sendClose(client, code, SHUTDOWN_REASON, true);
+        }
+        settle();
+    }
+
+    /** Whether a graceful shutdown still owes the client its Close. */
+    boolean clientShutdownPending() {
+        return connection.client.shutdownCloseCode != 0;
     }
 
     /** Loop time of the last data forwarded either way (the proxy's own pings and pongs do not count). */
@@ -195,6 +222,10 @@ final class Pump {
             int opcode = scanner.controlOpcode();
             if (opcode == WebSocketProtocol.OPCODE_CLOSE) {
                 close = true;
+                if (target.shutdownCloseCode != 0) {
+                    // Shutting down: the client gets the proxy's shutdown code, not the upstream's reply.
+                    position -= scanner.controlFrameLength();
+                }
                 break;
             }
             if (opcode == WebSocketProtocol.OPCODE_PONG && source.heartbeat != null) {
@@ -212,11 +243,15 @@ final class Pump {
             source.closeReceived = true;
             source.inputDone = true;
             source.releaseInbound();
-            if (log.isDebugEnabled()) {
-                log.debug("{}: Close {} from the {}{}", connection, scanner.closeCode(), source.side(),
-                        target.outputDone ? "" : " forwarded");
+            if (target.shutdownCloseCode != 0) {
+                closeClientForShutdown();
+            } else {
+                if (log.isDebugEnabled()) {
+                    log.debug("{}: Close {} from the {}{}", connection, scanner.closeCode(), source.side(),
+                            target.outputDone ? "" : " forwarded");
+                }
+                target.outputDone = true;
             }
-            target.outputDone = true;
             connection.closing();
         } else if (violation) {
             source.releaseInbound();
@@ -305,6 +340,8 @@ final class Pump {
         side.close();
         if (side.client) {
             sendClose(side.peer, CloseCodes.GOING_AWAY, "client went away", false);
+        } else if (clientShutdownPending()) {
+            closeClientForShutdown();
         } else {
             sendClose(side.peer, CloseCodes.BAD_GATEWAY, "upstream went away", false);
         }
