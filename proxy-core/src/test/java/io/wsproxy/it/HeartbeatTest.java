@@ -319,23 +319,25 @@ class HeartbeatTest {
 
     @Test
     void byDefaultDataFromAClientCountsAsLivenessEvenWithoutPongs() throws Exception {
-        Duration timeout = Duration.ofMillis(300);
+        // A long timeout keeps a stalled sender thread on a loaded machine from looking dead; the loop below spans
+        // more than twice interval + timeout, so a proxy that required pongs would have closed the connection.
+        Duration timeout = Duration.ofMillis(1000);
         startWithBackend(heartbeat(INTERVAL, timeout).build());
         backend.echo(false);
         RawClient client = openRawClient();
         Await.until("the backend has the connection", WAIT, () -> backend.openCount() == 1);
 
-        // A data frame every interval / 2, never a pong. Eleven messages spaced by at least interval / 2 span
-        // at least five intervals; each is awaited at the backend, which also proves the connection is up.
+        // A data frame every interval / 2, never a pong; each is awaited at the backend, which also proves the
+        // connection is up.
         long start = System.nanoTime();
-        for (int i = 0; i <= 10; i++) {
+        for (int i = 0; i < 30; i++) {
             long sentAt = System.nanoTime();
             client.sendText("data " + i);
             assertEquals("data " + i, backend.nextMessage(WAIT), "message " + i + " at the backend");
             assertTrue(backend.closes.isEmpty(), () -> "closed at message: " + backend.closes);
             pace(INTERVAL.dividedBy(2).minusNanos(System.nanoTime() - sentAt));
         }
-        assertTrue(System.nanoTime() - start >= 5 * INTERVAL.toNanos(), "five intervals passed");
+        assertTrue(System.nanoTime() - start >= 2 * INTERVAL.plus(timeout).toNanos(), "twice interval + timeout passed");
         assertEquals(0, proxy.heartbeatStats().timeouts(), "timeouts");
         assertEquals(1, backend.openCount(), "the backend's connection is open");
         assertEquals(ConnectionInfo.State.RELAYING, proxy.connections().get(0).state());
