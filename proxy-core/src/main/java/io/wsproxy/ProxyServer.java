@@ -24,8 +24,10 @@ import java.util.Objects;
  * proxy.close();
  * }</pre>
  *
- * <p>Thread-safe: every method may be called from any thread. Connections run on a fixed group of event loops
- * (one thread each, by default one per core); nothing of the relay blocks the caller.
+ * <p>Thread-safe: every method may be called from any thread except this server's own event-loop threads (for
+ * example from a {@link io.wsproxy.upstream.BalancingStrategy}), where {@link #close()}, {@link #heartbeatStats()}
+ * and {@link #connections()} would wait for themselves and are refused. Connections run on a fixed group of event
+ * loops (one thread each, by default one per core); nothing of the relay blocks the caller.
  */
 public final class ProxyServer implements AutoCloseable {
     private final Relay relay;

@@ -214,9 +214,21 @@ public final class Relay {
         range[1] = Math.max(range[1], minMax[1]);
     }
 
+    /**
+     * The loops, for a caller that will wait on tasks it gives them; such a caller on a loop thread would wait for
+     * itself forever, so that is refused.
+     */
     private RelayLoop[] startedLoops() {
         RelayLoop[] started = loops;
-        return started == null ? new RelayLoop[0] : started;
+        if (started == null) {
+            return new RelayLoop[0];
+        }
+        for (RelayLoop loop : started) {
+            if (loop.inLoop()) {
+                throw new IllegalStateException("Not callable from an event-loop thread of the same server");
+            }
+        }
+        return started;
     }
 
     long nextId() {
@@ -244,6 +256,7 @@ public final class Relay {
         if (lifecycle == Lifecycle.STOPPED) {
             return;
         }
+        startedLoops();
         if (lifecycle == Lifecycle.NEW) {
             lifecycle = Lifecycle.STOPPED;
             return;
