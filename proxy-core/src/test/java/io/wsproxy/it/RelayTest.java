@@ -258,7 +258,10 @@ class RelayTest {
         for (int c = 0; c < connections; c++) {
             TestClient client = batch.get(c);
             for (int m = 0; m < messages; m++) {
-                assertEquals("connection " + c + " message " + m, client.nextText(Duration.ofSeconds(15)));
+                String expected = "connection " + c + " message " + m;
+                Object got = client.messages.poll(15, SECONDS);
+                assertEquals(expected, got, "on connection " + c + " of " + connections + "; proxy connections: "
+                        + proxy.connections().size() + ", open at the backend: " + backend.openCount());
             }
             assertNull(client.messages.poll(), "no extra message on connection " + c);
         }

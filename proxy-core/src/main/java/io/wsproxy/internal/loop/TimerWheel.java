@@ -31,6 +31,9 @@ public final class TimerWheel {
     private static final Logger log = LoggerFactory.getLogger(TimerWheel.class);
 
     private final long tickNanos;
+    /** Most empty buckets {@link #selectTimeoutMillis} looks past; bounds its work per select. */
+    static final int MAX_LOOKAHEAD_TICKS = 128;
+
     private final TimerTask[] heads;
     private final int mask;
     /**
@@ -98,16 +101,22 @@ public final class TimerWheel {
     }
 
     /**
-     * Milliseconds a selector may block until the current tick has passed and an {@link #advance} is
-     * worth making, or 0 to block until woken when nothing is scheduled. Never negative; at least 1
-     * when something is scheduled.
+     * Milliseconds a selector may block until the first tick that holds a task has passed and an {@link #advance}
+     * is worth making, or 0 to block until woken when nothing is scheduled. Never negative; at least 1 when
+     * something is scheduled. Empty buckets are skipped, up to {@link #MAX_LOOKAHEAD_TICKS}, so a loop whose
+     * timers are far off does not wake every tick.
      */
     public long selectTimeoutMillis(long now) {
         if (size == 0) {
             return 0;
         }
-        long nextTickStart = (passedTick + 2) * tickNanos;
-        long nanos = nextTickStart - now;
+        long tick = passedTick + 1;
+        long last = tick + MAX_LOOKAHEAD_TICKS;
+        while (tick < last && heads[(int) (tick & mask)] == null) {
+            tick++;
+        }
+        long wakeAt = (tick + 1) * tickNanos;
+        long nanos = wakeAt - now;
         return Math.max(1, (nanos + 999_999) / 1_000_000);
     }
 

@@ -243,19 +243,38 @@ class TimerWheelTest {
     }
 
     @Test
-    void selectTimeoutWaitsForTheNextTick() {
+    void selectTimeoutWaitsUntilTheFirstOccupiedTickHasPassed() {
         assertEquals(0, wheel.selectTimeoutMillis(0));
         Recorder a = new Recorder("a");
-        wheel.schedule(a, 1_000 * MS);
-        assertEquals(10, wheel.selectTimeoutMillis(0));
-        assertEquals(7, wheel.selectTimeoutMillis(3 * MS));
-        assertEquals(1, wheel.selectTimeoutMillis(9 * MS + MS / 2));
-        assertEquals(1, wheel.selectTimeoutMillis(10 * MS - 1));
+        wheel.schedule(a, 25 * MS); // tick 2
+        assertEquals(30, wheel.selectTimeoutMillis(0));
+        assertEquals(27, wheel.selectTimeoutMillis(3 * MS));
+        assertEquals(1, wheel.selectTimeoutMillis(29 * MS + MS / 2));
         assertEquals(1, wheel.selectTimeoutMillis(500 * MS)); // behind: never 0, which would block
-        wheel.advance(42 * MS);
-        assertEquals(8, wheel.selectTimeoutMillis(42 * MS));
+        wheel.advance(22 * MS);
+        assertEquals(8, wheel.selectTimeoutMillis(22 * MS));
         wheel.cancel(a);
-        assertEquals(0, wheel.selectTimeoutMillis(42 * MS));
+        assertEquals(0, wheel.selectTimeoutMillis(22 * MS));
+    }
+
+    @Test
+    void selectTimeoutSkipsEmptyBucketsUpToTheLookahead() {
+        TimerWheel big = new TimerWheel(TICK, 4096, 0);
+        big.schedule(new Recorder("soon"), 55 * MS); // tick 5
+        assertEquals(60, big.selectTimeoutMillis(0));
+        TimerWheel far = new TimerWheel(TICK, 4096, 0);
+        far.schedule(new Recorder("far"), 30_000 * MS); // tick 3000, beyond the lookahead
+        assertEquals((TimerWheel.MAX_LOOKAHEAD_TICKS + 1) * 10, far.selectTimeoutMillis(0));
+    }
+
+    @Test
+    void aBucketHoldingALaterRevolutionOnlyWakesTheLoopEarly() {
+        Recorder a = new Recorder("a");
+        wheel.schedule(a, (BUCKETS + 2) * TICK + MS); // same bucket as tick 2, one revolution later
+        long timeout = wheel.selectTimeoutMillis(0);
+        assertEquals(30, timeout);
+        wheel.advance(timeout * MS);
+        assertTrue(a.scheduled(), "not due yet: it waits for its revolution");
     }
 
     @Test
