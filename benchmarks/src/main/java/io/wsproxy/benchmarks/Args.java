@@ -5,7 +5,7 @@ import java.util.Map;
 import java.util.Set;
 
 /** Command-line options of the form {@code --name value}; unknown names and bad numbers fail with a usage line. */
-final class Args {
+public final class Args {
     private final Map<String, String> values = new HashMap<>();
     private final String usage;
 
@@ -14,7 +14,7 @@ final class Args {
     }
 
     /** Parses {@code args}, accepting only the option names in {@code known} (without the leading dashes). */
-    static Args parse(String[] args, Set<String> known, String usage) {
+    public static Args parse(String[] args, Set<String> known, String usage) {
         Args parsed = new Args(usage);
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
@@ -30,7 +30,7 @@ final class Args {
         return parsed;
     }
 
-    int intValue(String name, int defaultValue, int minimum) {
+    public int intValue(String name, int defaultValue, int minimum) {
         String text = values.get(name);
         if (text == null) {
             return defaultValue;
@@ -45,5 +45,55 @@ final class Args {
             throw new IllegalArgumentException("--" + name + " must be at least " + minimum + ", got " + value);
         }
         return value;
+    }
+
+    /** Whether {@code --name} was given. */
+    public boolean has(String name) {
+        return values.containsKey(name);
+    }
+
+    /** The value of {@code --name} as given, or {@code defaultValue}. */
+    public String stringValue(String name, String defaultValue) {
+        return values.getOrDefault(name, defaultValue);
+    }
+
+    /**
+     * A duration such as {@code 500ms}, {@code 10s}, {@code 2m}, {@code 1h} (a bare number is seconds), in
+     * milliseconds, at least {@code minimumMillis}.
+     */
+    public long durationMillis(String name, long defaultMillis, long minimumMillis) {
+        String text = values.get(name);
+        if (text == null) {
+            return defaultMillis;
+        }
+        long millis;
+        try {
+            millis = parseDurationMillis(text);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--" + name + " takes a duration like 500ms, 10s or 2m, got " + text);
+        }
+        if (millis < minimumMillis) {
+            throw new IllegalArgumentException("--" + name + " must be at least " + minimumMillis + " ms, got " + text);
+        }
+        return millis;
+    }
+
+    /** {@code 500ms}, {@code 10s}, {@code 2m}, {@code 1h} or a bare number of seconds, in milliseconds. */
+    public static long parseDurationMillis(String text) {
+        String t = text.trim().toLowerCase(java.util.Locale.ROOT);
+        if (t.endsWith("ms")) {
+            return Long.parseLong(t.substring(0, t.length() - 2));
+        }
+        long unit = 1_000;
+        if (t.endsWith("s")) {
+            t = t.substring(0, t.length() - 1);
+        } else if (t.endsWith("m")) {
+            unit = 60_000;
+            t = t.substring(0, t.length() - 1);
+        } else if (t.endsWith("h")) {
+            unit = 3_600_000;
+            t = t.substring(0, t.length() - 1);
+        }
+        return Math.round(Double.parseDouble(t) * unit);
     }
 }

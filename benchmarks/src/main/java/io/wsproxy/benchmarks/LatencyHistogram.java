@@ -1,7 +1,7 @@
 package io.wsproxy.benchmarks;
 
 /** Round-trip times at 1 µs resolution up to 1 s (longer ones count as 1 s); single-threaded. */
-final class LatencyHistogram {
+public final class LatencyHistogram {
     private static final int MAX_MICROS = 1_000_000;
 
     private final long[] counts = new long[MAX_MICROS + 1];
@@ -9,7 +9,7 @@ final class LatencyHistogram {
     private long sumNanos;
     private long maxNanos;
 
-    void record(long nanos) {
+    public void record(long nanos) {
         int micros = (int) Math.min(MAX_MICROS, Math.max(0, nanos / 1_000));
         counts[micros]++;
         total++;
@@ -17,19 +17,19 @@ final class LatencyHistogram {
         maxNanos = Math.max(maxNanos, nanos);
     }
 
-    void reset() {
+    public void reset() {
         java.util.Arrays.fill(counts, 0);
         total = 0;
         sumNanos = 0;
         maxNanos = 0;
     }
 
-    long count() {
+    public long count() {
         return total;
     }
 
     /** The smallest value (µs) that at least {@code fraction} of the samples do not exceed; 0 without samples. */
-    long percentileMicros(double fraction) {
+    public long percentileMicros(double fraction) {
         long wanted = (long) Math.ceil(fraction * total);
         long seen = 0;
         for (int micros = 0; micros <= MAX_MICROS; micros++) {
@@ -41,11 +41,21 @@ final class LatencyHistogram {
         return 0;
     }
 
-    double meanMicros() {
+    public double meanMicros() {
         return total == 0 ? 0 : sumNanos / 1_000.0 / total;
     }
 
-    long maxMicros() {
+    public long maxMicros() {
         return maxNanos / 1_000;
+    }
+
+    /** Adds {@code other}'s samples to this one. */
+    public void add(LatencyHistogram other) {
+        for (int i = 0; i <= MAX_MICROS; i++) {
+            counts[i] += other.counts[i];
+        }
+        total += other.total;
+        sumNanos += other.sumNanos;
+        maxNanos = Math.max(maxNanos, other.maxNanos);
     }
 }

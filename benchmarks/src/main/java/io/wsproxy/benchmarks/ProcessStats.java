@@ -13,7 +13,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /** Figures about this JVM process: heap after GC, RSS, direct buffers, CPU time, and the machine. */
-final class ProcessStats {
+public final class ProcessStats {
     /** The proxy's loop threads, "wsproxy-N-loop-i". */
     private static final Pattern LOOP_THREAD = Pattern.compile("wsproxy-\\d+-loop-\\d+");
 
@@ -65,7 +65,7 @@ final class ProcessStats {
     }
 
     /** CPU time (user + system) of this whole process so far, in nanoseconds. */
-    static long processCpuNanos() {
+    public static long processCpuNanos() {
         return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
                 .getProcessCpuTime();
     }

@@ -12,7 +12,7 @@ import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
 
 /** The opening handshake (RFC 6455 §4) as the load generator's clients and backend need it; no validation beyond that. */
-final class WebSocketHandshake {
+public final class WebSocketHandshake {
     private static final String GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
     private static final int MAX_HEAD_BYTES = 16 * 1024;
 
@@ -20,7 +20,7 @@ final class WebSocketHandshake {
     }
 
     /** {@code base64(SHA-1(key + GUID))}, RFC 6455 §4.2.2 step 5.4. */
-    static String acceptFor(String key) {
+    public static String acceptFor(String key) {
         try {
             MessageDigest sha1 = MessageDigest.getInstance("SHA-1");
             return Base64.getEncoder().encodeToString(sha1.digest((key + GUID).getBytes(StandardCharsets.US_ASCII)));
@@ -30,7 +30,7 @@ final class WebSocketHandshake {
     }
 
     /** The 101 answer to a request head, or null when the head has no {@code Sec-WebSocket-Key}. */
-    static byte[] switchingProtocolsFor(String requestHead) {
+    public static byte[] switchingProtocolsFor(String requestHead) {
         String key = headerValue(requestHead, "sec-websocket-key");
         if (key == null) {
             return null;
@@ -97,7 +97,7 @@ final class WebSocketHandshake {
     }
 
     /** Index just past the {@code \r\n\r\n} ending a head in {@code bytes[0, length)}, or -1. */
-    static int headEnd(byte[] bytes, int length) {
+    public static int headEnd(byte[] bytes, int length) {
         for (int i = 3; i < length; i++) {
             if (bytes[i] == '\n' && bytes[i - 1] == '\r' && bytes[i - 2] == '\n' && bytes[i - 3] == '\r') {
                 return i + 1;
@@ -106,7 +106,8 @@ final class WebSocketHandshake {
         return -1;
     }
 
-    private static String headerValue(String head, String lowerCaseName) {
+    /** The trimmed value of the first header named {@code lowerCaseName} (any case in the head), or null. */
+    public static String headerValue(String head, String lowerCaseName) {
         for (String line : head.split("\r\n")) {
             int colon = line.indexOf(':');
             if (colon > 0 && line.substring(0, colon).trim().toLowerCase(Locale.ROOT).equals(lowerCaseName)) {
