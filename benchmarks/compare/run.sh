@@ -1,0 +1,601 @@
+#!/usr/bin/env bash
+# Side-by-side comparison of wsproxy with nginx and HAProxy (issue 4).
+#
+# Runs the same workloads (128 B echo, fixed-rate latency, 64 KiB echo, handshake churn, idle connections) with no
+# proxy, through nginx (one worker), HAProxy (one thread), wsproxy with one event loop and with its default loops,
+# samples each proxy's CPU (utime+stime of all its processes, /proc/PID/stat) and RSS (VmRSS), prints one table and
+# saves the results as JSON in benchmarks/compare/results/. Not run by CI. See benchmarks/README.md, "Comparison".
+#
+# Usage: benchmarks/compare/run.sh [--quick] [--only NAME]... [--workloads LIST] [--no-direct] [--no-install]
+#                                  [--build] [--base-port P] [--keep]
+set -uo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+RUNNER_JAR=$ROOT/examples/target/wsproxy.jar
+BENCH_JAR=$ROOT/benchmarks/target/wsproxy-benchmarks.jar
+LOAD_CLASS=io.wsproxy.benchmarks.load.LoadTool
+BACKEND_CLASS=io.wsproxy.benchmarks.load.EchoServerMain
+RESULTS=$HERE/results
+ALL_TARGETS=(direct nginx haproxy wsproxy-1 wsproxy-N)
+ALL_WORKLOADS=(echo128 rate echo64k churn idle)
+
+# JVM options. wsproxy: -XX:AutoBoxCacheMax=65536 is the flag the README recommends for production (the JDK's epoll
+# selector boxes file descriptors > 127; a larger Integer cache removes that garbage), and logging at WARN, as nginx
+# (access_log off) and haproxy (no log) log nothing per connection either. Extra options via env.
+WSPROXY_FLAGS="-XX:AutoBoxCacheMax=65536 -Dorg.slf4j.simpleLogger.defaultLogLevel=warn"
+WSPROXY_JAVA_OPTS=${WSPROXY_JAVA_OPTS:-}
+LOAD_JAVA_OPTS=${LOAD_JAVA_OPTS:-}
+LOAD_EXTRA_ARGS=${LOAD_EXTRA_ARGS:-}        # e.g. "--threads 1", passed to every LoadTool run
+BACKEND_EXTRA_ARGS=${BACKEND_EXTRA_ARGS:-}  # e.g. "--threads 1"
+SOURCES=${SOURCES:-127.0.0.1,127.0.0.2,127.0.0.3,127.0.0.4}  # client source addresses for churn and idle
+
+usage() {
+    sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
+    cat <<'EOF'
+
+Options:
+  --quick           smoke run: 5 s runs (2 s warm-up), fewer connections, 1,000 idle connections
+  --only NAME       run only this target (repeatable): direct, nginx, haproxy, wsproxy-1, wsproxy-N;
+                    direct is added as the latency baseline unless --no-direct
+  --workloads LIST  comma-separated subset of: echo128,rate,echo64k,churn,idle (default: all)
+  --no-direct       do not add the direct (no proxy) baseline to --only
+  --no-install      do not apt-get install nginx/haproxy when missing (fail instead)
+  --build           build both jars first (mvn -B -q install -DskipTests [-Pbenchmarks])
+  --base-port P     first of the 6 consecutive ports used on 127.0.0.1 (default 18400)
+  --keep            keep the temporary directory (configs, logs, raw load-tool JSON)
+Environment: WSPROXY_JAVA_OPTS, LOAD_JAVA_OPTS, LOAD_EXTRA_ARGS, BACKEND_EXTRA_ARGS, SOURCES.
+EOF
+}
+
+QUICK=0; ONLY=(); WORKLOADS_ARG=""; NO_DIRECT=0; NO_INSTALL=0; BUILD=0; BASE_PORT=18400; KEEP=0
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --quick) QUICK=1 ;;
+        --only) [ $# -ge 2 ] || { usage >&2; exit 2; }; ONLY+=("$2"); shift ;;
+        --workloads) [ $# -ge 2 ] || { usage >&2; exit 2; }; WORKLOADS_ARG=$2; shift ;;
+        --no-direct) NO_DIRECT=1 ;;
+        --no-install) NO_INSTALL=1 ;;
+        --build) BUILD=1 ;;
+        --base-port) [ $# -ge 2 ] || { usage >&2; exit 2; }; BASE_PORT=$2; shift ;;
+        --keep) KEEP=1 ;;
+        -h|--help) usage; exit 0 ;;
+        *) echo "unknown option: $1" >&2; usage >&2; exit 2 ;;
+    esac
+    shift
+done
+
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+# ---------------------------------------------------------------------------------------------------------------
+# Targets and workloads
+
+if [ ${#ONLY[@]} -eq 0 ]; then
+    TARGETS=("${ALL_TARGETS[@]}")
+else
+    for t in "${ONLY[@]}"; do
+        [[ " ${ALL_TARGETS[*]} " == *" $t "* ]] || die "unknown target $t (one of: ${ALL_TARGETS[*]})"
+    done
+    TARGETS=()
+    if [ $NO_DIRECT -eq 0 ] && [[ " ${ONLY[*]} " != *" direct "* ]]; then TARGETS+=(direct); fi
+    for t in "${ALL_TARGETS[@]}"; do [[ " ${ONLY[*]} " == *" $t "* ]] && TARGETS+=("$t"); done
+fi
+if [ -z "$WORKLOADS_ARG" ]; then
+    WORKLOADS=("${ALL_WORKLOADS[@]}")
+else
+    IFS=, read -r -a WORKLOADS <<<"$WORKLOADS_ARG"
+    for w in "${WORKLOADS[@]}"; do
+        [[ " ${ALL_WORKLOADS[*]} " == *" $w "* ]] || die "unknown workload $w (one of: ${ALL_WORKLOADS[*]})"
+    done
+fi
+has_workload() { [[ " ${WORKLOADS[*]} " == *" $1 "* ]]; }
+
+# Parameters: full run as specified in issue 4; --quick is a smoke run.
+if [ $QUICK -eq 1 ]; then
+    DUR=5; WARM=2
+    ECHO_C=10; ECHO_W=16; ECHO_S=128
+    RATE_C=20; RATE_R=5000; RATE_S=128
+    BIG_C=4; BIG_W=4; BIG_S=65536
+    CHURN_K=4
+    IDLE_N=1000
+else
+    DUR=15; WARM=5
+    ECHO_C=50; ECHO_W=16; ECHO_S=128
+    RATE_C=100; RATE_R=20000; RATE_S=128
+    BIG_C=10; BIG_W=4; BIG_S=65536
+    CHURN_K=16
+    IDLE_N=5000
+fi
+SETTLE_BEFORE=3   # s after a fresh proxy starts, before the "before" RSS reading of the idle workload
+SETTLE_AFTER=5    # s after "ready N", before the "with N" RSS reading
+
+PORT_BACKEND=$BASE_PORT
+port_of() {
+    case "$1" in
+        direct) echo "$PORT_BACKEND" ;;
+        nginx) echo $((BASE_PORT + 1)) ;;
+        haproxy) echo $((BASE_PORT + 2)) ;;
+        wsproxy-1) echo $((BASE_PORT + 3)) ;;
+        wsproxy-N) echo $((BASE_PORT + 4)) ;;
+    esac
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# Process bookkeeping: everything we start is recorded by PID and stopped on exit.
+
+STARTED=()
+WORK=""
+cleanup() {
+    local rc=$?
+    trap - EXIT INT TERM
+    for pid in "${STARTED[@]}"; do stop_pid "$pid" quiet; done
+    if [ -n "$WORK" ] && [ -d "$WORK" ]; then
+        if [ $KEEP -eq 1 ] || [ $rc -ne 0 ]; then log "kept $WORK"; else rm -rf "$WORK"; fi
+    fi
+    exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+alive() { kill -0 "$1" 2>/dev/null; }
+
+# Stops one process by PID: TERM, up to 10 s, then KILL. nginx's master stops its workers; they are also killed by
+# PID if they outlive it.
+stop_pid() {
+    local pid=$1 quiet=${2:-} kids i
+    alive "$pid" || return 0
+    kids=$(children "$pid")
+    kill -TERM "$pid" 2>/dev/null
+    for i in $(seq 100); do alive "$pid" || break; sleep 0.1; done
+    if alive "$pid"; then [ -z "$quiet" ] && log "PID $pid ignored TERM; KILL"; kill -KILL "$pid" 2>/dev/null; fi
+    wait "$pid" 2>/dev/null
+    for k in $kids; do alive "$k" && kill -KILL "$k" 2>/dev/null; done
+    return 0
+}
+
+children() {  # direct children of a PID
+    local pid=$1 f
+    for f in /proc/"$pid"/task/*/children; do [ -r "$f" ] && cat "$f" 2>/dev/null; done | tr ' ' '\n' | grep -v '^$' || true
+}
+
+forget() {  # drop a PID from STARTED once stopped
+    local pid=$1 keep=() p
+    for p in "${STARTED[@]}"; do [ "$p" != "$pid" ] && keep+=("$p"); done
+    STARTED=("${keep[@]+"${keep[@]}"}")
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# /proc sampling
+
+CLK_TCK=$(getconf CLK_TCK)
+
+# PIDs that make up a target's proxy: the main PID plus its children (nginx master + worker).
+proxy_pids() {
+    local pid=$1
+    alive "$pid" || return 0
+    echo "$pid"
+    children "$pid"
+}
+
+cpu_ticks() {  # sum of utime+stime (clock ticks) of the given PIDs
+    local t=0 p v
+    for p in "$@"; do
+        v=$(awk '{sub(/^.*\) /, ""); print $12 + $13}' /proc/"$p"/stat 2>/dev/null) || v=0
+        t=$((t + ${v:-0}))
+    done
+    echo $t
+}
+
+rss_kib() {  # sum of VmRSS (KiB) of the given PIDs
+    local t=0 p v
+    for p in "$@"; do
+        v=$(awk '/^VmRSS:/ {print $2}' /proc/"$p"/status 2>/dev/null) || v=0
+        t=$((t + ${v:-0}))
+    done
+    echo $t
+}
+
+machine_busy_ticks() {  # "busy total" jiffies from /proc/stat (busy = all but idle and iowait)
+    awk '/^cpu / {t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t}' /proc/stat
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# Setup: packages, jars, ports, limits
+
+find_bin() { command -v "$1" 2>/dev/null || { [ -x /usr/sbin/"$1" ] && echo /usr/sbin/"$1"; } || true; }
+
+install_proxies() {
+    local need=() nginx_pkg created_policy=0
+    [ -n "$(find_bin nginx)" ] || need+=(nginx)
+    [ -n "$(find_bin haproxy)" ] || need+=(haproxy)
+    [ ${#need[@]} -eq 0 ] && return 0
+    [ $NO_INSTALL -eq 1 ] && die "missing: ${need[*]} (and --no-install)"
+    [ "$(id -u)" -eq 0 ] || die "missing: ${need[*]}; run as root or install them: apt-get install -y nginx-light haproxy"
+    log "installing ${need[*]} from Debian packages"
+    apt-get update -qq >/dev/null || die "apt-get update failed"
+    local pkgs=()
+    if [[ " ${need[*]} " == *" nginx "* ]]; then
+        # nginx-light (fewest modules) where the release has it, else nginx.
+        # (In Debian 12 nginx-light is nginx plus the echo module; the binary is the same.)
+        local policy
+        policy=$(apt-cache policy nginx-light 2>/dev/null)
+        if [[ "$policy" == *"Candidate: "[0-9]* ]]; then nginx_pkg=nginx-light; else nginx_pkg=nginx; fi
+        pkgs+=("$nginx_pkg")
+    fi
+    [[ " ${need[*]} " == *" haproxy "* ]] && pkgs+=(haproxy)
+    # Never start the system services: a policy-rc.d that forbids it (Debian's mechanism), only if none exists.
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && created_policy=1
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >"$WORK/apt.log" 2>&1
+    local rc=$?
+    [ $created_policy -eq 1 ] && rm -f /usr/sbin/policy-rc.d
+    [ $rc -eq 0 ] || { tail -20 "$WORK/apt.log" >&2; die "apt-get install ${pkgs[*]} failed"; }
+}
+
+check_port_free() {
+    if (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null; then die "port $1 is in use (try --base-port)"; fi
+}
+
+wait_port() {  # wait until something accepts on 127.0.0.1:$1 (and PID $2 is alive)
+    local port=$1 pid=$2 i
+    for i in $(seq 300); do
+        alive "$pid" || return 1
+        if (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null; then return 0; fi
+        sleep 0.1
+    done
+    return 1
+}
+
+WORK=$(mktemp -d /tmp/wsproxy-compare.XXXXXX)
+chmod 755 "$WORK"   # nginx's worker runs as nobody
+
+NEEDS_NGINX=0; NEEDS_HAPROXY=0; NEEDS_WSPROXY=0
+for t in "${TARGETS[@]}"; do
+    case $t in nginx) NEEDS_NGINX=1 ;; haproxy) NEEDS_HAPROXY=1 ;; wsproxy-*) NEEDS_WSPROXY=1 ;; esac
+done
+install_proxies
+NGINX=$(find_bin nginx); HAPROXY=$(find_bin haproxy)
+
+if [ $BUILD -eq 1 ]; then
+    log "building (mvn -B -q install -DskipTests; then -Pbenchmarks)"
+    (cd "$ROOT" && mvn -B -q install -DskipTests && mvn -B -q install -DskipTests -Pbenchmarks) || die "build failed"
+fi
+[ -f "$RUNNER_JAR" ] || die "$RUNNER_JAR missing: mvn -B -q install -DskipTests (or --build)"
+[ -f "$BENCH_JAR" ] || die "$BENCH_JAR missing: mvn -B -q install -DskipTests -Pbenchmarks (or --build)"
+for c in $LOAD_CLASS $BACKEND_CLASS; do
+    unzip -l "$BENCH_JAR" "${c//.//}.class" >/dev/null 2>&1 \
+        || die "$c not in $BENCH_JAR (the load tool is not built yet?)"
+done
+
+# Every process may open at most 20,000 files (issue 4): lower a higher soft limit to that.
+NOFILE=$(ulimit -n)
+if [ "$NOFILE" = unlimited ] || [ "$NOFILE" -gt 20000 ]; then ulimit -S -n 20000; NOFILE=20000; fi
+HAPROXY_NOFILE=$NOFILE
+[ "$NOFILE" -ge $((2 * IDLE_N + 200)) ] \
+    || die "ulimit -n is $NOFILE: the proxy holds 2 fds per connection, $IDLE_N idle connections need $((2 * IDLE_N + 200))"
+for i in 0 1 2 3 4; do check_port_free $((BASE_PORT + i)); done
+
+# ---------------------------------------------------------------------------------------------------------------
+# Configs
+
+write_nginx_conf() {
+    local port=$1 dir=$WORK/nginx
+    mkdir -p "$dir/tmp" && chmod 755 "$dir" "$dir/tmp"
+    cat >"$dir/nginx.conf" <<EOF
+# The usual nginx WebSocket reverse proxy, one worker.
+worker_processes 1;
+worker_rlimit_nofile 20000;
+daemon off;
+master_process on;
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
+
+events {
+    worker_connections 20000;
+    use epoll;
+    multi_accept on;
+}
+
+http {
+    access_log off;
+    client_body_temp_path $dir/tmp/body;
+    proxy_temp_path $dir/tmp/proxy;
+    fastcgi_temp_path $dir/tmp/fastcgi;
+    uwsgi_temp_path $dir/tmp/uwsgi;
+    scgi_temp_path $dir/tmp/scgi;
+
+    server {
+        listen 127.0.0.1:$port;
+        location / {
+            proxy_pass http://127.0.0.1:$PORT_BACKEND;
+            proxy_http_version 1.1;
+            proxy_set_header Upgrade \$http_upgrade;
+            proxy_set_header Connection "upgrade";
+            proxy_set_header Host \$host;
+            proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+            proxy_read_timeout 3600s;
+            proxy_send_timeout 3600s;
+            proxy_buffering off;
+        }
+    }
+}
+EOF
+}
+
+write_haproxy_cfg() {
+    local port=$1 dir=$WORK/haproxy maxconn
+    mkdir -p "$dir"
+    # HAProxy needs 2 fds per connection plus a few and, since 2.3, refuses to start (strict-limits) when it cannot
+    # raise the fd limit to that: "maxconn 20000" asks for 40,014 fds. So maxconn is what the 20,000-file limit
+    # allows, (limit - 100) / 2 = 9,950, the same ceiling every proxy here has.
+    maxconn=$(( (HAPROXY_NOFILE - 100) / 2 ))
+    cat >"$dir/haproxy.cfg" <<EOF
+# The usual HAProxy WebSocket reverse proxy, one thread.
+global
+    nbthread 1
+    maxconn $maxconn
+
+defaults
+    mode http
+    maxconn $maxconn
+    timeout connect 5s
+    timeout client 3600s
+    timeout server 3600s
+    timeout tunnel 3600s
+    option forwardfor
+
+frontend ws_in
+    bind 127.0.0.1:$port
+    default_backend ws_echo
+
+backend ws_echo
+    server echo1 127.0.0.1:$PORT_BACKEND
+EOF
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# Starting and stopping targets. PROXY_PID is the main PID (nginx master, haproxy, java), empty for direct.
+
+PROXY_PID=""
+start_target() {
+    local t=$1 port log
+    port=$(port_of "$t")
+    log=$WORK/$t.log
+    PROXY_PID=""
+    case $t in
+        direct) return 0 ;;
+        nginx)
+            write_nginx_conf "$port"
+            "$NGINX" -e "$WORK/nginx/error.log" -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" >>"$log" 2>&1 &
+            ;;
+        haproxy)
+            write_haproxy_cfg "$port"
+            "$HAPROXY" -f "$WORK/haproxy/haproxy.cfg" -db >>"$log" 2>&1 &
+            ;;
+        wsproxy-1)
+            # shellcheck disable=SC2086
+            java $WSPROXY_FLAGS $WSPROXY_JAVA_OPTS -jar "$RUNNER_JAR" \
+                --listen 127.0.0.1:"$port" --upstream ws://127.0.0.1:"$PORT_BACKEND" --event-loops 1 >>"$log" 2>&1 &
+            ;;
+        wsproxy-N)
+            # shellcheck disable=SC2086
+            java $WSPROXY_FLAGS $WSPROXY_JAVA_OPTS -jar "$RUNNER_JAR" \
+                --listen 127.0.0.1:"$port" --upstream ws://127.0.0.1:"$PORT_BACKEND" >>"$log" 2>&1 &
+            ;;
+    esac
+    PROXY_PID=$!
+    STARTED+=("$PROXY_PID")
+    if ! wait_port "$port" "$PROXY_PID"; then
+        tail -20 "$log" >&2
+        die "$t did not start listening on 127.0.0.1:$port"
+    fi
+    sleep 0.5
+    [ "$t" = nginx ] && [ -z "$(children "$PROXY_PID")" ] && die "nginx master $PROXY_PID has no worker"
+    log "$t: PID $PROXY_PID $(children "$PROXY_PID" | tr '\n' ' ')on 127.0.0.1:$port"
+}
+
+stop_target() {
+    [ -n "$PROXY_PID" ] || return 0
+    stop_pid "$PROXY_PID"
+    forget "$PROXY_PID"
+    PROXY_PID=""
+}
+
+BACKEND_PID=""
+start_backend() {
+    local log=$WORK/backend.log i
+    # shellcheck disable=SC2086
+    java $LOAD_JAVA_OPTS -cp "$BENCH_JAR" $BACKEND_CLASS --listen 127.0.0.1:"$PORT_BACKEND" $BACKEND_EXTRA_ARGS \
+        >"$log" 2>&1 &
+    BACKEND_PID=$!
+    STARTED+=("$BACKEND_PID")
+    for i in $(seq 300); do
+        grep -q 'listening on' "$log" 2>/dev/null && break
+        alive "$BACKEND_PID" || { cat "$log" >&2; die "backend exited"; }
+        sleep 0.1
+    done
+    grep -q 'listening on' "$log" || { cat "$log" >&2; die "backend did not print 'listening on'"; }
+    log "backend: PID $BACKEND_PID, $(grep -m1 'listening on' "$log")"
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# Running the load tool
+
+RECORDS=$WORK/records.jsonl
+: >"$RECORDS"
+
+# load NAME MODE ARGS... : runs the load tool once (foreground, but tracked by PID), output in $WORK/NAME.{out,json}
+load() {
+    local name=$1 mode=$2 limit
+    shift 2
+    limit=$((DUR + WARM + 120))
+    # shellcheck disable=SC2086
+    timeout -k 5 "$limit" java $LOAD_JAVA_OPTS -cp "$BENCH_JAR" $LOAD_CLASS "$mode" "$@" --json "$WORK/$name.json" \
+        $LOAD_EXTRA_ARGS >"$WORK/$name.out" 2>&1 &
+    local pid=$!
+    STARTED+=("$pid")
+    wait "$pid"
+    local rc=$?
+    forget "$pid"
+    grep '^RESULT' "$WORK/$name.out" | tail -1 | sed 's/^/    /' >&2
+    if [ $rc -ne 0 ]; then log "  $name: load tool exit status $rc"; tail -5 "$WORK/$name.out" | sed 's/^/    /' >&2; fi
+    return $rc
+}
+
+# record TARGET WORKLOAD NAME RC key=value... : one JSON line (values numeric or null) plus the load tool's JSON path
+record() {
+    local t=$1 w=$2 name=$3 rc=$4 kv line
+    shift 4
+    line="{\"target\":\"$t\",\"workload\":\"$w\",\"exitStatus\":$rc,\"loadJson\":\"$WORK/$name.json\",\"loadOut\":\"$WORK/$name.out\""
+    for kv in "$@"; do line+=",\"${kv%%=*}\":${kv#*=}"; done
+    echo "$line}" >>"$RECORDS"
+}
+
+# sample: sets S_PROXY S_BACKEND S_BUSY S_TOTAL S_TIME (proxy CPU ticks, backend CPU ticks, machine jiffies, ns)
+sample() {
+    local pids
+    pids=$(proxy_pids "${PROXY_PID:-0}")
+    # shellcheck disable=SC2086
+    S_PROXY=$([ -n "$PROXY_PID" ] && cpu_ticks $pids || echo null)
+    S_BACKEND=$(cpu_ticks "$BACKEND_PID")
+    read -r S_BUSY S_TOTAL < <(machine_busy_ticks)
+    S_TIME=$(date +%s%N)
+}
+
+# measured TARGET WORKLOAD MODE ARGS...: a warm-up run (WARM s), then the measured run (DUR s) between two samples.
+# The load tool runs with --warmup 0 both times, so the CPU window is exactly one load-tool run (JVM start, connect,
+# DUR s of traffic, close); the proxy does next to nothing outside the DUR s.
+measured() {
+    local t=$1 w=$2 mode=$3 port rc
+    shift 3
+    port=$(port_of "$t")
+    log "$t / $w: warm-up ${WARM}s"
+    load "$t-$w-warmup" "$mode" --target "ws://127.0.0.1:$port/" "$@" --duration "${WARM}s" --warmup 0s || true
+    log "$t / $w: measuring ${DUR}s"
+    sample; local p0=$S_PROXY b0=$S_BACKEND busy0=$S_BUSY tot0=$S_TOTAL t0=$S_TIME
+    load "$t-$w" "$mode" --target "ws://127.0.0.1:$port/" "$@" --duration "${DUR}s" --warmup 0s
+    rc=$?
+    sample
+    local rss
+    rss=$([ -n "$PROXY_PID" ] && rss_kib $(proxy_pids "$PROXY_PID") || echo null)
+    record "$t" "$w" "$t-$w" "$rc" proxyTicksBefore="$p0" proxyTicksAfter="$S_PROXY" \
+        backendTicksBefore="$b0" backendTicksAfter="$S_BACKEND" machineBusyBefore="$busy0" machineBusyAfter="$S_BUSY" \
+        machineTotalBefore="$tot0" machineTotalAfter="$S_TOTAL" windowNanos=$((S_TIME - t0)) durationSeconds="$DUR" \
+        proxyRssKibAfter="$rss"
+}
+
+# idle TARGET: on a fresh proxy, RSS before, then N connections held, RSS after they are all upgraded (+ settle).
+idle_run() {
+    local t=$1 port name fifo rss0 rss1 rc i pids
+    port=$(port_of "$t")
+    name=$t-idle
+    fifo=$WORK/$name.stdin
+    sleep "$SETTLE_BEFORE"
+    rss0=$([ -n "$PROXY_PID" ] && rss_kib $(proxy_pids "$PROXY_PID") || echo null)
+    local b_rss0
+    b_rss0=$(rss_kib "$BACKEND_PID")
+    log "$t / idle: $IDLE_N connections (RSS before: ${rss0} KiB)"
+    rm -f "$fifo"; mkfifo "$fifo"
+    # shellcheck disable=SC2086
+    timeout -k 5 600 java $LOAD_JAVA_OPTS -cp "$BENCH_JAR" $LOAD_CLASS idle --target "ws://127.0.0.1:$port/" \
+        --connections "$IDLE_N" --hold 0 --sources "$SOURCES" --json "$WORK/$name.json" $LOAD_EXTRA_ARGS \
+        <"$fifo" >"$WORK/$name.out" 2>&1 &
+    local pid=$!
+    STARTED+=("$pid")
+    exec 7>"$fifo"   # the load tool holds until this closes
+    local ready=0 t0
+    t0=$(date +%s)
+    while alive "$pid" && [ $(($(date +%s) - t0)) -lt 300 ]; do
+        if grep -q '^ready' "$WORK/$name.out" 2>/dev/null; then ready=1; break; fi
+        sleep 0.2
+    done
+    local rss1=null b_rss1=null open_fds=null
+    if [ $ready -eq 1 ]; then
+        log "$t / idle: $(grep -m1 '^ready' "$WORK/$name.out"); settling ${SETTLE_AFTER}s"
+        sleep "$SETTLE_AFTER"
+        if [ -n "$PROXY_PID" ]; then
+            pids=$(proxy_pids "$PROXY_PID")
+            # shellcheck disable=SC2086
+            rss1=$(rss_kib $pids)
+            open_fds=0
+            for i in $pids; do open_fds=$((open_fds + $(ls /proc/"$i"/fd 2>/dev/null | wc -l))); done
+        fi
+        b_rss1=$(rss_kib "$BACKEND_PID")
+        log "$t / idle: RSS with $IDLE_N: ${rss1} KiB, fds ${open_fds}"
+    else
+        log "$t / idle: no 'ready' line"; tail -5 "$WORK/$name.out" | sed 's/^/    /' >&2
+    fi
+    exec 7>&-
+    wait "$pid"
+    rc=$?
+    forget "$pid"
+    grep '^RESULT' "$WORK/$name.out" | tail -1 | sed 's/^/    /' >&2
+    if [ $ready -ne 1 ] && [ $rc -eq 0 ]; then rc=1; fi
+    record "$t" idle "$name" "$rc" connections="$IDLE_N" proxyRssKibBefore="$rss0" proxyRssKibWith="$rss1" \
+        proxyFdsWith="$open_fds" backendRssKibBefore="$b_rss0" backendRssKibWith="$b_rss1"
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# Machine info
+
+machine_info() {
+    local f=$WORK/machine.env
+    {
+        echo "date=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+        echo "nproc=$(nproc)"
+        echo "kernel=$(uname -sr)"
+        echo "cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)"
+        echo "memTotalKib=$(awk '/^MemTotal:/ {print $2}' /proc/meminfo)"
+        echo "ulimitNofile=$NOFILE"
+        echo "clkTck=$CLK_TCK"
+        echo "java=$(java -version 2>&1 | tr '\n' ' ')"
+        [ -n "$NGINX" ] && echo "nginx=$("$NGINX" -v 2>&1 | tr '\n' ' ')"
+        [ -n "$HAPROXY" ] && echo "haproxy=$("$HAPROXY" -v 2>&1 | head -1)"
+        echo "gitCommit=$(git -C "$ROOT" rev-parse HEAD 2>/dev/null)"
+        echo "gitDirty=$([ -n "$(git -C "$ROOT" status --porcelain 2>/dev/null)" ] && echo true || echo false)"
+        echo "loadavgBefore=$(cut -d' ' -f1-3 /proc/loadavg)"
+    } >"$f"
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# Main
+
+log "targets: ${TARGETS[*]}; workloads: ${WORKLOADS[*]}; $([ $QUICK -eq 1 ] && echo quick || echo full) run; work dir $WORK"
+machine_info
+start_backend
+
+for t in "${TARGETS[@]}"; do
+    if has_workload echo128 || has_workload rate || has_workload echo64k || has_workload churn; then
+        start_target "$t"
+        has_workload echo128 && measured "$t" echo128 echo --connections "$ECHO_C" --size "$ECHO_S" --window "$ECHO_W"
+        has_workload rate && measured "$t" rate rate --connections "$RATE_C" --size "$RATE_S" --rate "$RATE_R"
+        has_workload echo64k && measured "$t" echo64k echo --connections "$BIG_C" --size "$BIG_S" --window "$BIG_W"
+        has_workload churn && measured "$t" churn churn --concurrency "$CHURN_K" --sources "$SOURCES"
+        stop_target
+    fi
+    if has_workload idle; then
+        start_target "$t"   # a fresh process, so "RSS before" is the proxy's baseline
+        idle_run "$t"
+        stop_target
+    fi
+done
+
+stop_pid "$BACKEND_PID"; forget "$BACKEND_PID"
+
+STAMP=$(date -u +%Y%m%dT%H%M%SZ)
+mkdir -p "$RESULTS"
+python3 "$HERE/compare.py" report --records "$RECORDS" --machine "$WORK/machine.env" \
+    --out "$RESULTS/$STAMP.json" --latest "$RESULTS/latest.json" \
+    --params "quick=$QUICK" "durationSeconds=$DUR" "warmupSeconds=$WARM" \
+    "echo128=C$ECHO_C,S$ECHO_S,W$ECHO_W" "rate=C$RATE_C,S$RATE_S,R$RATE_R" "echo64k=C$BIG_C,S$BIG_S,W$BIG_W" \
+    "churn=K$CHURN_K" "idle=N$IDLE_N" "clkTck=$CLK_TCK" "targets=${TARGETS[*]}" "workloads=${WORKLOADS[*]}" \
+    "wsproxyJavaOpts=$WSPROXY_FLAGS $WSPROXY_JAVA_OPTS" "loadExtraArgs=$LOAD_EXTRA_ARGS" \
+    "sources=$SOURCES" "settleBeforeSeconds=$SETTLE_BEFORE" "settleAfterSeconds=$SETTLE_AFTER" \
+    || die "compare.py failed"
+# Raw load-tool output next to the results (gitignored).
+mkdir -p "$RESULTS/raw-$STAMP" && cp "$WORK"/*.out "$WORK"/*.json "$WORK"/*.log "$WORK"/*.env "$RESULTS/raw-$STAMP/" 2>/dev/null
+cp -r "$WORK/nginx" "$WORK/haproxy" "$RESULTS/raw-$STAMP/" 2>/dev/null
+log "results: $RESULTS/$STAMP.json (and latest.json); raw output in $RESULTS/raw-$STAMP"
