@@ -234,7 +234,7 @@ class RelayTest {
     }
 
     @Test
-    @Timeout(value = 60, unit = SECONDS)
+    @Timeout(value = 120, unit = SECONDS)
     void concurrentConnectionsKeepTheirMessagesInOrder() throws Exception {
         int connections = 200;
         int messages = 50;
@@ -259,7 +259,7 @@ class RelayTest {
             TestClient client = batch.get(c);
             for (int m = 0; m < messages; m++) {
                 String expected = "connection " + c + " message " + m;
-                Object got = client.messages.poll(15, SECONDS);
+                Object got = client.messages.poll(30, SECONDS);
                 assertEquals(expected, got, "on connection " + c + " of " + connections + "; proxy connections: "
                         + proxy.connections().size() + ", open at the backend: " + backend.openCount());
             }
