@@ -118,6 +118,21 @@ class UpstreamFailureTest {
     }
 
     @Test
+    void aClientThatLeavesDuringTheUpstreamHandshakeReleasesTheUpstreamConnection() throws Exception {
+        upstream = RawUpstream.start();
+        proxy = Proxies.to(upstream.uri()).upstreamHandshakeTimeout(Duration.ofSeconds(30)).build().start();
+        RawClient client = requestUpgrade();
+        RawUpstream.Connection connection = upstream.accept(WAIT);
+        connection.readRequest(); // and never answer
+        long start = System.nanoTime();
+        client.close();
+        connection.awaitEof(Duration.ofSeconds(5));
+        long elapsedMillis = (System.nanoTime() - start) / 1_000_000;
+        assertTrue(elapsedMillis < 5_000, "upstream released after " + elapsedMillis + " ms, not at the 30 s timeout");
+        Await.until("the proxy holds no connection", WAIT, () -> proxy.openConnections() == 0);
+    }
+
+    @Test
     void non101AnswerIsRelayedWithBodyAndWithoutHopByHopHeaders() throws Exception {
         upstream = RawUpstream.start();
         proxy = Proxies.start(upstream.uri());

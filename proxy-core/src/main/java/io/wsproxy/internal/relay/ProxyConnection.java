@@ -112,11 +112,15 @@ final class ProxyConnection {
             case CONNECTING:
                 if (side == upstream) {
                     finishConnect();
+                } else if ((readyOps & SelectionKey.OP_READ) != 0) {
+                    readWhileConnecting();
                 }
                 break;
             case UPSTREAM_HANDSHAKE:
                 if (side == upstream) {
                     handshakeReady(readyOps);
+                } else if ((readyOps & SelectionKey.OP_READ) != 0) {
+                    readWhileConnecting();
                 }
                 break;
             case RELAY:
@@ -213,7 +217,8 @@ final class ProxyConnection {
             // The client sent frames before our 101 (RFC 6455 §4.1 says it must wait): keep them for the relay.
             client.holdInbound(in, in.position(), in.limit());
         }
-        client.reading = false;
+        // Reading on while the upstream is chosen, so that a client that leaves does not get an upstream
+        // connection it will never use; anything it sends is held for the relay.
         ClientRequest clientRequest = new ClientRequest(clientAddress, request.path(), request.query(),
                 request.headers().asMap());
         attempt = config.pool.attempt(clientRequest, config.maxUpstreamTries);
@@ -221,6 +226,33 @@ final class ProxyConnection {
     }
 
     // ---- upstream connect and handshake -------------------------------------------------------------------
+
+    /**
+     * The client is readable while its upstream is being connected: hold what it sent (at most one buffer, then
+     * reading pauses) or, at its end of stream, give up on the upstream.
+     */
+    private void readWhileConnecting() {
+        ByteBuffer in = client.inbound;
+        if (in == null) {
+            in = loop.readBuffer();
+            in.clear();
+        } else {
+            in.limit(config.bufferSize);
+        }
+        int n = client.read(in);
+        if (n < 0) {
+            log.debug("{}: the client left while its upstream was being connected", this);
+            attempt.abandon();
+            finish();
+            return;
+        }
+        if (n > 0 && in != client.inbound) {
+            client.holdInbound(in.flip(), 0, n);
+        }
+        if (client.inbound != null && client.inbound.position() >= config.bufferSize) {
+            client.reading = false;
+        }
+    }
 
     private void connectNext() {
         Upstream next = attempt.next();
