@@ -3,12 +3,7 @@ package io.wsproxy.internal.handshake;
 import io.wsproxy.ForwardedHeaders;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Encodes the heads the proxy sends: the upgrade request to the upstream and the answers to the client (DESIGN.md
@@ -16,8 +11,10 @@ import java.util.Set;
  */
 public final class HandshakeEncoder {
     /** RFC 9110 §7.6.1 and RFC 9112 §7.4: fields meant for one connection only, never forwarded. */
-    private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection",
-            "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade");
+    private static final String[] HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection",
+        "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade"};
+    /** Dropped besides the hop-by-hop fields from every response relayed. */
+    private static final String[] CONTENT_LENGTH = {"content-length"};
 
     private HandshakeEncoder() {
     }
@@ -33,54 +30,52 @@ public final class HandshakeEncoder {
             boolean secure, String upstreamAuthority) {
         HttpHeaders client = request.headers();
         String clientHost = client.first("Host");
-        Set<String> dropped = droppedNames(client);
-        dropped.add("host");
-        dropped.add("content-length");
-        List<String> forwardedFor = new ArrayList<>(1);
+        String[] dropped = {"host", "content-length",
+            config.forwardedFor() ? "x-forwarded-for" : null, config.realIp() ? "x-real-ip" : null,
+            config.forwardedProto() ? "x-forwarded-proto" : null, config.forwardedHost() ? "x-forwarded-host" : null};
+        String clientIp = ClientAddressText.of(clientAddress);
+        String forwardedFor = null;
         if (config.forwardedFor()) {
-            if (!dropped.contains("x-forwarded-for")) { // unless the client named it in Connection
-                for (String value : client.all("X-Forwarded-For")) {
-                    if (!value.isEmpty()) {
-                        forwardedFor.add(value);
-                    }
-                }
+            forwardedFor = clientIp;
+            if (!namedInConnection(client, "x-forwarded-for")) {
+                forwardedFor = forwardedFor(client, clientIp);
             }
-            dropped.add("x-forwarded-for");
-        }
-        if (config.realIp()) {
-            dropped.add("x-real-ip");
-        }
-        if (config.forwardedProto()) {
-            dropped.add("x-forwarded-proto");
-        }
-        if (config.forwardedHost()) {
-            dropped.add("x-forwarded-host");
         }
 
-        List<String[]> fields = new ArrayList<>(client.size() + 8);
+        FieldList fields = new FieldList(client.size() + 8);
         // RFC 9110 §7.2: Host goes first.
-        fields.add(field("Host", config.preserveHost() ? clientHost : upstreamAuthority));
+        fields.add("Host", config.preserveHost() ? clientHost : upstreamAuthority);
         copyFields(client, dropped, fields);
-        fields.add(field("Upgrade", "websocket"));
-        fields.add(field("Connection", "Upgrade"));
-        String clientIp = ClientAddressText.of(clientAddress);
+        fields.add("Upgrade", "websocket");
+        fields.add("Connection", "Upgrade");
         if (config.forwardedFor()) {
-            forwardedFor.add(clientIp);
-            fields.add(field("X-Forwarded-For", String.join(", ", forwardedFor)));
+            fields.add("X-Forwarded-For", forwardedFor);
         }
         if (config.realIp()) {
-            fields.add(field("X-Real-IP", clientIp));
+            fields.add("X-Real-IP", clientIp);
         }
         if (config.forwardedProto()) {
-            fields.add(field("X-Forwarded-Proto", secure ? "https" : "http"));
+            fields.add("X-Forwarded-Proto", secure ? "https" : "http");
         }
         if (config.forwardedHost()) {
-            fields.add(field("X-Forwarded-Host", clientHost));
+            fields.add("X-Forwarded-Host", clientHost);
         }
         for (Map.Entry<String, String> fixed : config.fixed().values()) {
-            replace(fields, fixed.getKey(), fixed.getValue());
+            fields.replace(fixed.getKey(), fixed.getValue());
         }
-        return encode(request.method() + " " + request.target() + " HTTP/1.1", fields, null);
+        return fields.encode(request.method() + " " + request.target() + " HTTP/1.1", null);
+    }
+
+    /** The client's non-empty X-Forwarded-For values, then {@code clientIp}, joined by ", ". */
+    private static String forwardedFor(HttpHeaders client, String clientIp) {
+        StringBuilder joined = null;
+        for (int i = 0; i < client.size(); i++) {
+            if (client.name(i).equalsIgnoreCase("X-Forwarded-For") && !client.value(i).isEmpty()) {
+                joined = joined == null ? new StringBuilder(64) : joined;
+                joined.append(client.value(i)).append(", ");
+            }
+        }
+        return joined == null ? clientIp : joined.append(clientIp).toString();
     }
 
     /**
@@ -89,13 +84,11 @@ public final class HandshakeEncoder {
      * fields pass. Content-Length is dropped (RFC 9110 §8.6: never in a 1xx).
      */
     public static byte[] switchingProtocols(HttpResponse upstream101) {
-        Set<String> dropped = droppedNames(upstream101.headers());
-        dropped.add("content-length");
-        List<String[]> fields = new ArrayList<>(upstream101.headers().size() + 2);
-        fields.add(field("Upgrade", "websocket"));
-        fields.add(field("Connection", "Upgrade"));
-        copyFields(upstream101.headers(), dropped, fields);
-        return encode("HTTP/1.1 101 Switching Protocols", fields, null);
+        FieldList fields = new FieldList(upstream101.headers().size() + 2);
+        fields.add("Upgrade", "websocket");
+        fields.add("Connection", "Upgrade");
+        copyFields(upstream101.headers(), CONTENT_LENGTH, fields);
+        return fields.encode("HTTP/1.1 101 Switching Protocols", null);
     }
 
     /**
@@ -104,16 +97,14 @@ public final class HandshakeEncoder {
      * {@code Connection: close}, and the decoded body.
      */
     public static byte[] relayedResponse(HttpResponse response) {
-        Set<String> dropped = droppedNames(response.headers());
-        dropped.add("content-length");
-        List<String[]> fields = new ArrayList<>(response.headers().size() + 2);
-        copyFields(response.headers(), dropped, fields);
+        FieldList fields = new FieldList(response.headers().size() + 2);
+        copyFields(response.headers(), CONTENT_LENGTH, fields);
         if (response.status() != 204 && response.status() != 304) {
-            fields.add(field("Content-Length", Integer.toString(response.bodyLength())));
+            fields.add("Content-Length", Integer.toString(response.bodyLength()));
         }
-        fields.add(field("Connection", "close"));
+        fields.add("Connection", "close");
         // RFC 9112 §4: the space before the reason phrase is there even when the phrase is empty.
-        return encode("HTTP/1.1 " + response.status() + " " + response.reasonPhrase(), fields, response.body());
+        return fields.encode("HTTP/1.1 " + response.status() + " " + response.reasonPhrase(), response.body());
     }
 
     /**
@@ -123,78 +114,57 @@ public final class HandshakeEncoder {
     public static byte[] errorResponse(HttpError error) {
         String statusText = error.status() + " " + error.reasonPhrase();
         byte[] body = (statusText + "\n").getBytes(StandardCharsets.US_ASCII);
-        List<String[]> fields = new ArrayList<>(3 + error.extraHeaders().size());
-        fields.add(field("Content-Type", "text/plain; charset=utf-8"));
-        fields.add(field("Content-Length", Integer.toString(body.length)));
-        fields.add(field("Connection", "close"));
+        FieldList fields = new FieldList(3 + error.extraHeaders().size());
+        fields.add("Content-Type", "text/plain; charset=utf-8");
+        fields.add("Content-Length", Integer.toString(body.length));
+        fields.add("Connection", "close");
         for (Map.Entry<String, String> extra : error.extraHeaders()) {
-            fields.add(field(extra.getKey(), extra.getValue()));
+            fields.add(extra.getKey(), extra.getValue());
         }
-        return encode("HTTP/1.1 " + statusText, fields, body);
+        return fields.encode("HTTP/1.1 " + statusText, body);
     }
 
     /**
-     * Lower-case names not to forward: the hop-by-hop set and every field named in Connection (RFC 9110
-     * §7.6.1), except Host and the Sec-WebSocket-* fields, which a peer cannot withdraw from the handshake.
+     * Copies the fields to forward: all but the hop-by-hop ones, those named in Connection (RFC 9110 §7.6.1)
+     * and those whose lower-case name is in {@code dropped} (null entries ignored).
      */
-    static Set<String> droppedNames(HttpHeaders headers) {
-        Set<String> dropped = new HashSet<>(HOP_BY_HOP);
-        for (String value : headers.all("Connection")) {
-            for (String element : HttpSyntax.listElements(value)) {
-                String name = element.toLowerCase(Locale.ROOT);
-                if (!name.equals("host") && !name.startsWith("sec-websocket-")) {
-                    dropped.add(name);
-                }
-            }
-        }
-        return dropped;
-    }
-
-    private static void copyFields(HttpHeaders headers, Set<String> dropped, List<String[]> fields) {
+    private static void copyFields(HttpHeaders headers, String[] dropped, FieldList fields) {
         for (int i = 0; i < headers.size(); i++) {
-            if (!dropped.contains(headers.name(i).toLowerCase(Locale.ROOT))) {
-                fields.add(field(headers.name(i), headers.value(i)));
+            String name = headers.name(i);
+            if (!isHopByHop(name) && !isIn(name, dropped) && !namedInConnection(headers, name)) {
+                fields.add(name, headers.value(i));
             }
         }
     }
 
-    /** Sets {@code name} at the place of its first occurrence, removing any other; appends it if absent. */
-    private static void replace(List<String[]> fields, String name, String value) {
-        int first = -1;
-        for (int i = 0; i < fields.size(); i++) {
-            if (fields.get(i)[0].equalsIgnoreCase(name)) {
-                if (first < 0) {
-                    first = i;
-                    fields.set(i, field(name, value));
-                } else {
-                    fields.remove(i--);
-                }
+    /**
+     * Whether the Connection fields of {@code headers} name the field {@code name} (compared in lower case), and
+     * it is neither Host nor a Sec-WebSocket-* field, which a peer cannot withdraw from the handshake.
+     */
+    private static boolean namedInConnection(HttpHeaders headers, String name) {
+        if (name.equalsIgnoreCase("host") || name.regionMatches(true, 0, "sec-websocket-", 0, 14)) {
+            return false;
+        }
+        for (int i = 0; i < headers.size(); i++) {
+            if (headers.name(i).equalsIgnoreCase("Connection")
+                    && HttpSyntax.hasListElement(headers.value(i), name, true)) {
+                return true;
             }
         }
-        if (first < 0) {
-            fields.add(field(name, value));
-        }
+        return false;
     }
 
-    private static String[] field(String name, String value) {
-        return new String[] {name, value};
+    private static boolean isHopByHop(String name) {
+        return isIn(name, HOP_BY_HOP);
     }
 
-    /** RFC 9112 §2.1: start-line CRLF *( field-line CRLF ) CRLF [ body ]. */
-    private static byte[] encode(String startLine, List<String[]> fields, byte[] body) {
-        StringBuilder head = new StringBuilder(256);
-        head.append(startLine).append("\r\n");
-        for (String[] field : fields) {
-            head.append(field[0]).append(": ").append(field[1]).append("\r\n");
+    /** Whether {@code name} in lower case is one of {@code lowerCaseNames} (null entries ignored). */
+    private static boolean isIn(String name, String[] lowerCaseNames) {
+        for (String lower : lowerCaseNames) {
+            if (lower != null && HttpSyntax.equalsInLowerCase(name, 0, name.length(), lower)) {
+                return true;
+            }
         }
-        head.append("\r\n");
-        byte[] headBytes = head.toString().getBytes(StandardCharsets.ISO_8859_1);
-        if (body == null || body.length == 0) {
-            return headBytes;
-        }
-        byte[] message = new byte[headBytes.length + body.length];
-        System.arraycopy(headBytes, 0, message, 0, headBytes.length);
-        System.arraycopy(body, 0, message, headBytes.length, body.length);
-        return message;
+        return false;
     }
 }

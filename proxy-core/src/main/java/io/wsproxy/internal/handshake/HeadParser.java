@@ -1,8 +1,7 @@
 package io.wsproxy.internal.handshake;
 
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Arrays;
 
 /**
  * Reads the head of an HTTP/1.1 message, a start line then field lines up to an empty line (RFC 9112 §2.1, §5),
@@ -16,6 +15,8 @@ import java.util.List;
  * <p>Not thread-safe: one instance per message, used by one connection's loop thread.
  */
 final class HeadParser {
+    /** Room for the fields of a browser's upgrade request before the arrays grow. */
+    private static final int INITIAL_FIELD_CAPACITY = 16;
 
     /** Why the head was refused. */
     enum Failure {
@@ -40,8 +41,10 @@ final class HeadParser {
     /** How many more empty lines may precede the start line (RFC 9112 §2.2). */
     private int emptyLinesAllowed;
     private final LineReader lineReader = new LineReader();
-    private final List<String> names = new ArrayList<>();
-    private final List<String> values = new ArrayList<>();
+    /** Fields so far: {@code names[0, fieldCount)} and their values; handed to {@link HttpHeaders} at the end. */
+    private String[] names = new String[INITIAL_FIELD_CAPACITY];
+    private String[] values = new String[INITIAL_FIELD_CAPACITY];
+    private int fieldCount;
     private State state;
     private int bytesConsumed;
     private String startLine;
@@ -105,46 +108,70 @@ final class HeadParser {
 
     private void onFieldLine() {
         if (lineReader.lineIsEmpty()) {
-            headers = new HttpHeaders(names, values);
+            headers = new HttpHeaders(names, values, fieldCount);
             state = State.COMPLETE;
             return;
         }
-        String line = lineReader.line();
+        // The line is checked in place in the reader's bytes: only the name and the value become Strings.
+        int length = lineReader.length();
         // RFC 9112 §5.2: obs-fold (a line starting with SP or HTAB) is rejected; this also covers RFC 9112 §2.2,
         // whitespace between the start line and the first field line.
-        if (HttpSyntax.isWhitespace(line.charAt(0))) {
+        if (HttpSyntax.isWhitespace(lineReader.byteAt(0))) {
             fail(Failure.MALFORMED, "obsolete line folding or whitespace before a field name");
             return;
         }
-        int colon = line.indexOf(':');
-        if (colon < 0) {
+        int colon = 0;
+        while (colon < length && lineReader.byteAt(colon) != ':') {
+            colon++;
+        }
+        if (colon == length) {
             fail(Failure.MALFORMED, "field line without a colon");
             return;
         }
-        String name = line.substring(0, colon);
-        if (name.isEmpty()) {
+        if (colon == 0) {
             fail(Failure.MALFORMED, "empty field name");
             return;
         }
         // RFC 9112 §5.1: no whitespace is allowed between the field name and the colon.
-        if (HttpSyntax.isWhitespace(name.charAt(name.length() - 1))) {
+        if (HttpSyntax.isWhitespace(lineReader.byteAt(colon - 1))) {
             fail(Failure.MALFORMED, "whitespace between field name and colon");
             return;
         }
         // RFC 9110 §5.1: a field name is a token.
-        if (!HttpSyntax.isToken(name)) {
-            fail(Failure.MALFORMED, "field name is not a token");
-            return;
+        for (int i = 0; i < colon; i++) {
+            if (!HttpSyntax.isTokenChar(lineReader.byteAt(i))) {
+                fail(Failure.MALFORMED, "field name is not a token");
+                return;
+            }
         }
         // RFC 9110 §5: the limit on field count is the server's choice; 431 per RFC 6585 §5.
-        if (names.size() == maxFieldCount) {
+        if (fieldCount == maxFieldCount) {
             fail(Failure.TOO_MANY_FIELDS, "head has more than " + maxFieldCount + " header fields");
             return;
         }
-        names.add(name);
         // RFC 9112 §5.1: field-value is surrounded by optional whitespace, not part of it. Control characters were
         // refused by the line reader (RFC 9110 §5.5).
-        values.add(HttpSyntax.trimWhitespace(line.substring(colon + 1)));
+        int valueStart = colon + 1;
+        int valueEnd = length;
+        while (valueStart < valueEnd && HttpSyntax.isWhitespace(lineReader.byteAt(valueStart))) {
+            valueStart++;
+        }
+        while (valueEnd > valueStart && HttpSyntax.isWhitespace(lineReader.byteAt(valueEnd - 1))) {
+            valueEnd--;
+        }
+        if (fieldCount == names.length) {
+            names = Arrays.copyOf(names, 2 * fieldCount);
+            values = Arrays.copyOf(values, 2 * fieldCount);
+        }
+        names[fieldCount] = text(0, colon);
+        values[fieldCount] = text(valueStart, valueEnd);
+        fieldCount++;
+    }
+
+    /** Line bytes {@code [from, to)} as a String: a shared constant for a common name or value, else a new one. */
+    private String text(int from, int to) {
+        String known = KnownText.find(lineReader, from, to);
+        return known != null ? known : lineReader.text(from, to);
     }
 
     private ParseStatus fail(Failure kind, String detail) {

@@ -1,6 +1,7 @@
 package io.wsproxy.internal.handshake;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -10,13 +11,17 @@ import java.util.Map;
 /**
  * Ordered, case-insensitive multi-map of header fields as received (names keep their original case, values are
  * ISO-8859-1 text trimmed of surrounding whitespace). Immutable and thread-safe.
+ *
+ * <p>Lookups scan the fields: a handshake has a few dozen at most, so scanning costs less than building a map,
+ * which {@link #asMap()} does only when asked.
  */
 public final class HttpHeaders {
-    /** Names as received; same length as {@link #values}. */
+    /** Names as received, {@code names[0, size)}; as many as {@link #values}. Never modified. */
     private final String[] names;
     private final String[] values;
-    /** Lower-case name to values in order of arrival; unmodifiable, lists included. */
-    private final Map<String, List<String>> byLowerCaseName;
+    private final int size;
+    /** Lower-case name to values in order of arrival; unmodifiable, lists included. Built on first use. */
+    private volatile Map<String, List<String>> byLowerCaseName;
 
     HttpHeaders(List<String> names, List<String> values) {
         if (names.size() != values.size()) {
@@ -24,18 +29,22 @@ public final class HttpHeaders {
         }
         this.names = names.toArray(new String[0]);
         this.values = values.toArray(new String[0]);
-        Map<String, List<String>> map = new LinkedHashMap<>();
-        for (int i = 0; i < this.names.length; i++) {
-            map.computeIfAbsent(this.names[i].toLowerCase(Locale.ROOT), name -> new ArrayList<>(1))
-                    .add(this.values[i]);
+        this.size = this.names.length;
+    }
+
+    /** Takes the arrays without copying: the caller hands them over and never modifies them again. */
+    HttpHeaders(String[] names, String[] values, int size) {
+        if (size > names.length || size > values.length) {
+            throw new IllegalArgumentException("As many names as values are needed");
         }
-        map.replaceAll((name, list) -> Collections.unmodifiableList(list));
-        this.byLowerCaseName = Collections.unmodifiableMap(map);
+        this.names = names;
+        this.values = values;
+        this.size = size;
     }
 
     /** The value of the first field named {@code name}, or null if absent. */
     public String first(String name) {
-        for (int i = 0; i < names.length; i++) {
+        for (int i = 0; i < size; i++) {
             if (names[i].equalsIgnoreCase(name)) {
                 return values[i];
             }
@@ -43,15 +52,30 @@ public final class HttpHeaders {
         return null;
     }
 
-    /** The values of every field named {@code name}, in order; empty if absent. */
+    /** The values of every field named {@code name}, in order; empty if absent. Unmodifiable. */
     public List<String> all(String name) {
-        List<String> found = byLowerCaseName.get(name.toLowerCase(Locale.ROOT));
-        return found == null ? List.of() : found;
+        int count = count(name);
+        if (count == 0) {
+            return List.of();
+        }
+        String[] found = new String[count];
+        for (int i = 0, j = 0; j < count; i++) {
+            if (names[i].equalsIgnoreCase(name)) {
+                found[j++] = values[i];
+            }
+        }
+        return List.of(found);
     }
 
     /** How many fields are named {@code name}. */
     public int count(String name) {
-        return all(name).size();
+        int count = 0;
+        for (int i = 0; i < size; i++) {
+            if (names[i].equalsIgnoreCase(name)) {
+                count++;
+            }
+        }
+        return count;
     }
 
     /**
@@ -59,11 +83,9 @@ public final class HttpHeaders {
      * 9110 §5.6.1), compared case-insensitively, e.g. {@code Connection: keep-alive, Upgrade} holds "upgrade".
      */
     public boolean containsToken(String name, String token) {
-        for (String value : all(name)) {
-            for (String element : HttpSyntax.listElements(value)) {
-                if (element.equalsIgnoreCase(token)) {
-                    return true;
-                }
+        for (int i = 0; i < size; i++) {
+            if (names[i].equalsIgnoreCase(name) && HttpSyntax.hasListElement(values[i], token, false)) {
+                return true;
             }
         }
         return false;
@@ -71,27 +93,46 @@ public final class HttpHeaders {
 
     /** The number of fields. */
     public int size() {
-        return names.length;
+        return size;
     }
 
     /** The name of field {@code i}, as received. */
     public String name(int i) {
-        return names[i];
+        return names[index(i)];
     }
 
     /** The value of field {@code i}. */
     public String value(int i) {
-        return values[i];
+        return values[index(i)];
+    }
+
+    /** {@code i} if below {@link #size}; the arrays may be longer, and must fail as if they were not. */
+    private int index(int i) {
+        if (i >= size) {
+            throw new ArrayIndexOutOfBoundsException("Index " + i + " out of bounds for length " + size);
+        }
+        return i;
     }
 
     /** Unmodifiable view keyed by lower-case name, in order of first arrival, for the balancing SPI. */
     public Map<String, List<String>> asMap() {
-        return byLowerCaseName;
+        Map<String, List<String>> map = byLowerCaseName;
+        if (map == null) {
+            // Racing threads build equal maps; the volatile write publishes a complete one.
+            map = new LinkedHashMap<>();
+            for (int i = 0; i < size; i++) {
+                map.computeIfAbsent(names[i].toLowerCase(Locale.ROOT), lower -> new ArrayList<>(1)).add(values[i]);
+            }
+            map.replaceAll((lower, list) -> Collections.unmodifiableList(list));
+            map = Collections.unmodifiableMap(map);
+            byLowerCaseName = map;
+        }
+        return map;
     }
 
     /** The field names only: values may hold credentials (Authorization, Cookie) and must not reach logs. */
     @Override
     public String toString() {
-        return "HttpHeaders" + List.of(names);
+        return "HttpHeaders" + Arrays.asList(names).subList(0, size);
     }
 }

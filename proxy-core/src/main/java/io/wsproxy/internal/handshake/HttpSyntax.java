@@ -81,6 +81,78 @@ final class HttpSyntax {
         return elements;
     }
 
+    /**
+     * Where the list element starting at {@code start} of {@code value} ends: at the next comma outside a
+     * quoted-string, or at the end of the value; the scan of {@link #listElements} without making Strings.
+     */
+    static int elementEnd(String value, int start) {
+        boolean quoted = false;
+        boolean escaped = false;
+        for (int i = start; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (escaped) {
+                escaped = false;
+            } else if (quoted && c == '\\') {
+                escaped = true;
+            } else if (c == '"') {
+                quoted = !quoted;
+            } else if (c == ',' && !quoted) {
+                return i;
+            }
+        }
+        return value.length();
+    }
+
+    /** {@code start} moved past leading OWS, up to {@code end}. */
+    static int skipWhitespace(String text, int start, int end) {
+        while (start < end && isWhitespace(text.charAt(start))) {
+            start++;
+        }
+        return start;
+    }
+
+    /** {@code end} moved back past trailing OWS, down to {@code start}. */
+    static int trimEnd(String text, int start, int end) {
+        while (end > start && isWhitespace(text.charAt(end - 1))) {
+            end--;
+        }
+        return end;
+    }
+
+    /**
+     * Whether one of the {@link #listElements} of {@code value} equals {@code token}: ignoring case as {@link
+     * String#equalsIgnoreCase} does, or with {@code inLowerCase} as equal {@code toLowerCase(Locale.ROOT)} forms
+     * do (the same for ISO-8859-1 text and an ASCII token). Makes no Strings.
+     */
+    static boolean hasListElement(String value, String token, boolean inLowerCase) {
+        for (int start = 0; start <= value.length(); ) {
+            int end = elementEnd(value, start);
+            int from = skipWhitespace(value, start, end);
+            int to = trimEnd(value, from, end);
+            boolean equal = inLowerCase ? equalsInLowerCase(value, from, to, token)
+                    // String.equalsIgnoreCase is exactly: same length and regionMatches ignoring case.
+                    : to - from == token.length() && value.regionMatches(true, from, token, 0, to - from);
+            if (to > from && equal) {
+                return true;
+            }
+            start = end + 1;
+        }
+        return false;
+    }
+
+    /** Whether {@code text[start, end)} and {@code other} are equal character by character in lower case. */
+    static boolean equalsInLowerCase(String text, int start, int end, String other) {
+        if (end - start != other.length()) {
+            return false;
+        }
+        for (int i = 0; i < other.length(); i++) {
+            if (Character.toLowerCase(text.charAt(start + i)) != Character.toLowerCase(other.charAt(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private static void addElement(List<String> elements, String raw) {
         String element = trimWhitespace(raw);
         if (!element.isEmpty()) {
@@ -93,11 +165,16 @@ final class HttpSyntax {
      * {@code major * 10 + minor}; -1 if the text is not one.
      */
     static int parseVersion(String text) {
-        if (text.length() != 8 || !text.startsWith("HTTP/") || text.charAt(6) != '.') {
+        return parseVersion(text, 0);
+    }
+
+    /** {@link #parseVersion(String)} of {@code text} from {@code start} to its end, without a substring. */
+    static int parseVersion(String text, int start) {
+        if (text.length() - start != 8 || !text.startsWith("HTTP/", start) || text.charAt(start + 6) != '.') {
             return -1;
         }
-        char major = text.charAt(5);
-        char minor = text.charAt(7);
+        char major = text.charAt(start + 5);
+        char minor = text.charAt(start + 7);
         if (major < '0' || major > '9' || minor < '0' || minor > '9') {
             return -1;
         }

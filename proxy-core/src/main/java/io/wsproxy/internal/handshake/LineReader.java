@@ -1,6 +1,8 @@
 package io.wsproxy.internal.handshake;
 
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * Reads one CRLF-terminated line of an HTTP/1.1 head (RFC 9112 §2.2) from bytes pushed in pieces. Only CRLF ends
@@ -23,12 +25,24 @@ final class LineReader {
         MALFORMED
     }
 
-    /** The line so far, without its CR; cleared when a new line starts. */
-    private final StringBuilder line = new StringBuilder(64);
+    /** Capacity of a new line buffer: fits the usual field lines (a long cookie too) without growing. */
+    static final int INITIAL_CAPACITY = 256;
+
+    /** The line so far is {@code bytes[0, length)}, without its CR; cleared when a new line starts. */
+    private byte[] bytes;
+    private int length;
     /** The last byte taken was a CR, so the next one must be LF. */
     private boolean afterCarriageReturn;
     private boolean lineEnded;
     private String violation;
+
+    LineReader() {
+        this(INITIAL_CAPACITY);
+    }
+
+    LineReader(int initialCapacity) {
+        this.bytes = new byte[initialCapacity];
+    }
 
     /**
      * Takes bytes from {@code in} up to and including the LF ending the line, but at most {@code budget} bytes.
@@ -36,50 +50,91 @@ final class LineReader {
      */
     Result read(ByteBuffer in, int budget) {
         if (lineEnded) {
-            line.setLength(0);
+            length = 0;
             lineEnded = false;
         }
+        int start = in.position();
+        int available = in.limit() - start;
+        int examinable = Math.min(available, budget);
+        Result result = null;
         int taken = 0;
-        while (in.hasRemaining()) {
-            if (taken == budget) {
-                return Result.OVER_BUDGET;
-            }
-            int b = in.get(in.position()) & 0xff;
+        // Absolute gets and one position update: no per-byte buffer state changes.
+        while (taken < examinable) {
+            int b = in.get(start + taken) & 0xff;
             if (afterCarriageReturn) {
                 // RFC 9112 §2.2: a bare CR (not followed by LF) is rejected.
                 if (b != HttpSyntax.LF) {
-                    return malformed("bare CR (not followed by LF)");
+                    result = malformed("bare CR (not followed by LF)");
+                    break;
                 }
-                in.position(in.position() + 1);
+                taken++;
                 afterCarriageReturn = false;
                 lineEnded = true;
-                return Result.LINE;
+                result = Result.LINE;
+                break;
             }
             if (b == HttpSyntax.CR) {
                 afterCarriageReturn = true;
             } else if (b == HttpSyntax.LF) {
                 // RFC 9112 §2.2 allows a lone LF as terminator; we accept only CRLF, to leave no ambiguity.
-                return malformed("bare LF (not preceded by CR)");
+                result = malformed("bare LF (not preceded by CR)");
+                break;
             } else if (HttpSyntax.isControl(b) && b != HttpSyntax.HTAB) {
                 // RFC 9110 §5.5 field values and RFC 9112 §3, §4 start lines hold no CTL other than HTAB.
-                return malformed("control character 0x" + Integer.toHexString(b));
+                result = malformed("control character 0x" + Integer.toHexString(b));
+                break;
             } else {
-                line.append((char) b);
+                if (length == bytes.length) {
+                    bytes = Arrays.copyOf(bytes, 2 * length);
+                }
+                bytes[length++] = (byte) b;
             }
-            in.position(in.position() + 1);
             taken++;
         }
-        return Result.NEED_MORE;
+        in.position(start + taken);
+        if (result != null) {
+            return result;
+        }
+        // Every examinable byte was taken: the budget is spent if another byte is available.
+        return available > budget ? Result.OVER_BUDGET : Result.NEED_MORE;
     }
 
     /** The finished line without CRLF; valid after {@link Result#LINE} until the next {@link #read}. */
     String line() {
-        return line.toString();
+        return text(0, length);
     }
 
     /** Whether the finished line is empty (the end of a head). */
     boolean lineIsEmpty() {
-        return line.length() == 0;
+        return length == 0;
+    }
+
+    /** The finished line's length in bytes. */
+    int length() {
+        return length;
+    }
+
+    /** Byte {@code i} of the finished line, 0-255. */
+    int byteAt(int i) {
+        return bytes[i] & 0xff;
+    }
+
+    /** Bytes {@code [from, to)} of the finished line as ISO-8859-1 text, without an intermediate copy. */
+    String text(int from, int to) {
+        return new String(bytes, from, to - from, StandardCharsets.ISO_8859_1);
+    }
+
+    /** Whether bytes {@code [from, from + text.length())} of the line equal the ASCII {@code text} exactly. */
+    boolean regionEquals(int from, String text) {
+        if (from + text.length() > length) {
+            return false;
+        }
+        for (int i = 0; i < text.length(); i++) {
+            if (bytes[from + i] != text.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     String violation() {

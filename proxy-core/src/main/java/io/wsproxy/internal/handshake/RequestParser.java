@@ -79,14 +79,15 @@ public final class RequestParser {
         if (secondSpace < 0 || requestLine.indexOf(' ', secondSpace + 1) >= 0) {
             return fail(HttpError.badRequest("malformed request line"));
         }
-        String method = requestLine.substring(0, firstSpace);
+        // The usual method shares a constant; methods are case-sensitive (RFC 9110 §9.1), so only "GET" matches.
+        String method = firstSpace == 3 && requestLine.startsWith("GET") ? "GET"
+                : requestLine.substring(0, firstSpace);
         String target = requestLine.substring(firstSpace + 1, secondSpace);
-        String version = requestLine.substring(secondSpace + 1);
         // RFC 9110 §9.1: method = token.
         if (!HttpSyntax.isToken(method)) {
             return fail(HttpError.badRequest("method is not a token"));
         }
-        int versionNumber = HttpSyntax.parseVersion(version);
+        int versionNumber = HttpSyntax.parseVersion(requestLine, secondSpace + 1);
         if (versionNumber < 0) {
             return fail(HttpError.badRequest("malformed HTTP version"));
         }
@@ -97,7 +98,8 @@ public final class RequestParser {
         // RFC 9110 §15.6.6: 505 for a version the server does not support. HTTP/1.2+ does not exist and
         // HTTP/2 and later are not sent in HTTP/1 syntax, so the client is told exactly what is wrong.
         if (versionNumber > 11) {
-            return fail(new HttpError(505, "HTTP version " + version + " not supported"));
+            return fail(new HttpError(505, "HTTP version " + requestLine.substring(secondSpace + 1)
+                    + " not supported"));
         }
         // RFC 9112 §3.2: exactly one Host; zero or several → 400.
         if (headers.count("Host") != 1) {

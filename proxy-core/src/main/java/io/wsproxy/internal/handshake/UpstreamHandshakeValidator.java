@@ -1,7 +1,5 @@
 package io.wsproxy.internal.handshake;
 
-import java.util.Locale;
-
 /**
  * Checks the upstream's answer to our upgrade request against the RFC 6455 §4.1 client requirements. The
  * subprotocol and extensions are left to the client, which sent the offer and gets the answer end to end.
@@ -48,15 +46,28 @@ public final class UpstreamHandshakeValidator {
      * Sec-WebSocket-Extensions (RFC 6455 §9.1) names permessage-deflate (RFC 7692 §7), else 0.
      */
     public static int negotiatedRsvBits(HttpResponse response) {
-        for (String value : response.headers().all("Sec-WebSocket-Extensions")) {
-            for (String extension : HttpSyntax.listElements(value)) {
-                int parameters = extension.indexOf(';');
-                String name = parameters < 0 ? extension : extension.substring(0, parameters);
-                if (HttpSyntax.trimWhitespace(name).toLowerCase(Locale.ROOT).equals("permessage-deflate")) {
-                    return RSV1;
-                }
+        HttpHeaders headers = response.headers();
+        for (int i = 0; i < headers.size(); i++) {
+            if (headers.name(i).equalsIgnoreCase("Sec-WebSocket-Extensions")
+                    && namesPermessageDeflate(headers.value(i))) {
+                return RSV1;
             }
         }
         return 0;
+    }
+
+    /** Whether an element of the list, up to its parameters (";"), is "permessage-deflate" in lower case. */
+    private static boolean namesPermessageDeflate(String value) {
+        for (int start = 0; start <= value.length(); ) {
+            int end = HttpSyntax.elementEnd(value, start);
+            int from = HttpSyntax.skipWhitespace(value, start, end);
+            int parameters = value.indexOf(';', from);
+            int nameEnd = HttpSyntax.trimEnd(value, from, parameters < 0 || parameters > end ? end : parameters);
+            if (HttpSyntax.equalsInLowerCase(value, from, nameEnd, "permessage-deflate")) {
+                return true;
+            }
+            start = end + 1;
+        }
+        return false;
     }
 }
