@@ -381,8 +381,9 @@ final class Pump {
     }
 
     /**
-     * Ends each side that has nothing left to do (the upstream first): a FIN now, the socket closed at the peer's
-     * end of stream or the close timeout. Finishes the connection when both sockets are closed.
+     * Ends each side that has nothing left to do (the upstream first): a client that sent its Close is closed at
+     * once; an upstream that sent its Close is left to close first; any other side gets a FIN and is closed at its
+     * end of stream. The close timeout bounds every wait. Finishes the connection when both sockets are closed.
      */
     private void settle() {
         Endpoint client = connection.client;
@@ -401,12 +402,19 @@ final class Pump {
     }
 
     private static void endIfDone(Endpoint side) {
-        if (done(side)) {
-            if (side.noLinger) {
-                side.close();
-            } else {
-                side.shutdownOutput();
-            }
+        if (!done(side)) {
+            return;
+        }
+        if (side.noLinger || (side.client && side.closeReceived)) {
+            // A client that sent its Close sends nothing more, so closing cannot reset frames in flight; the
+            // proxy is the server on this hop and closes first (RFC 6455 §7.1.1).
+            side.close();
+        } else if (side.closeReceived) {
+            // The upstream sent its Close: it closes its end itself (RFC 6455 §7.1.1, the server closes first,
+            // which also keeps TIME_WAIT off the proxy's ports). Read on until its end of stream.
+            return;
+        } else {
+            side.shutdownOutput();
         }
     }
 
