@@ -1,11 +1,8 @@
 package io.wsproxy.benchmarks;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
-import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 
@@ -14,8 +11,8 @@ import java.nio.charset.StandardCharsets;
  * it receives (unmasked, same opcode and FIN) until the peer closes. Idle connections hold only their buffers.
  * Loop thread only, except {@link #port()}.
  */
-final class EchoBackend implements SelectorLoop.Handler {
-    private final ServerSocketChannel server;
+final class EchoBackend {
+    private final LoopbackListener listener;
     private final int bufferBytes;
 
     /**
@@ -24,30 +21,11 @@ final class EchoBackend implements SelectorLoop.Handler {
      */
     EchoBackend(SelectorLoop loop, int bufferBytes) throws IOException {
         this.bufferBytes = bufferBytes;
-        this.server = ServerSocketChannel.open();
-        server.bind(new InetSocketAddress("127.0.0.1", 0), 16_384);
-        server.configureBlocking(false);
-        loop.execute(() -> {
-            try {
-                server.register(loop.selector(), SelectionKey.OP_ACCEPT, this);
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        this.listener = new LoopbackListener(loop, Connection::new);
     }
 
     int port() throws IOException {
-        return ((InetSocketAddress) server.getLocalAddress()).getPort();
-    }
-
-    @Override
-    public void ready(SelectionKey key) throws IOException {
-        SocketChannel channel;
-        while ((channel = server.accept()) != null) {
-            channel.configureBlocking(false);
-            channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            channel.register(key.selector(), SelectionKey.OP_READ, new Connection(channel));
-        }
+        return listener.port();
     }
 
     /** One upstream-side connection: handshake first, then frames. */

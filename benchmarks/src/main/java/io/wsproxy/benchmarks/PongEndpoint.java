@@ -1,11 +1,8 @@
 package io.wsproxy.benchmarks;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
-import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ThreadLocalRandom;
@@ -93,37 +90,18 @@ final class PongEndpoint implements SelectorLoop.Handler {
     }
 
     /** The backend's listening socket on 127.0.0.1; each accepted connection becomes a backend endpoint. */
-    static final class Backend implements SelectorLoop.Handler {
-        private final ServerSocketChannel server;
-        private final Counters counters;
+    static final class Backend {
+        private final LoopbackListener listener;
 
         Backend(SelectorLoop loop, Counters counters) throws IOException {
-            this.counters = counters;
-            this.server = ServerSocketChannel.open();
-            server.bind(new InetSocketAddress("127.0.0.1", 0), 16_384);
-            server.configureBlocking(false);
-            loop.execute(() -> {
-                try {
-                    server.register(loop.selector(), SelectionKey.OP_ACCEPT, this);
-                } catch (IOException e) {
-                    throw new IllegalStateException(e);
-                }
+            this.listener = new LoopbackListener(loop, channel -> {
+                counters.open++;
+                return new PongEndpoint(channel, false, counters);
             });
         }
 
         int port() throws IOException {
-            return ((InetSocketAddress) server.getLocalAddress()).getPort();
-        }
-
-        @Override
-        public void ready(SelectionKey key) throws IOException {
-            SocketChannel channel;
-            while ((channel = server.accept()) != null) {
-                channel.configureBlocking(false);
-                channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
-                channel.register(key.selector(), SelectionKey.OP_READ, new PongEndpoint(channel, false, counters));
-                counters.open++;
-            }
+            return listener.port();
         }
     }
 
