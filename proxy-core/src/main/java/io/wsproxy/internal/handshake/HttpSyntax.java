@@ -61,29 +61,21 @@ final class HttpSyntax {
      */
     static List<String> listElements(String value) {
         List<String> elements = new ArrayList<>(2);
-        boolean quoted = false;
-        boolean escaped = false;
         int start = 0;
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            if (escaped) {
-                escaped = false;
-            } else if (quoted && c == '\\') {
-                escaped = true;
-            } else if (c == '"') {
-                quoted = !quoted;
-            } else if (c == ',' && !quoted) {
-                addElement(elements, value.substring(start, i));
-                start = i + 1;
+        while (true) {
+            int end = elementEnd(value, start);
+            addElement(elements, value.substring(start, end));
+            if (end == value.length()) {
+                return elements;
             }
+            start = end + 1;
         }
-        addElement(elements, value.substring(start));
-        return elements;
     }
 
     /**
      * Where the list element starting at {@code start} of {@code value} ends: at the next comma outside a
-     * quoted-string, or at the end of the value; the scan of {@link #listElements} without making Strings.
+     * quoted-string, or at the end of the value. {@link #listElements} splits with it; callers that only compare
+     * elements use it directly, without making Strings.
      */
     static int elementEnd(String value, int start) {
         boolean quoted = false;
