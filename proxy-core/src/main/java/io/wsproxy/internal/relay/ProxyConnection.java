@@ -15,7 +15,9 @@ import io.wsproxy.upstream.ClientRequest;
 import io.wsproxy.upstream.Upstream;
 import io.wsproxy.upstream.UpstreamPool;
 import java.io.IOException;
+import java.net.Inet4Address;
 import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
@@ -269,7 +271,10 @@ final class ProxyConnection {
         upstreamMember = next;
         SocketChannel channel;
         try {
-            channel = SocketChannel.open();
+            // An IPv4 socket for an IPv4 upstream: the JDK's default dual-stack socket costs an extra system call
+            // (IPV6_V6ONLY) per connection and carries the address as an IPv4-mapped IPv6 one.
+            channel = next.address().getAddress() instanceof Inet4Address
+                    ? SocketChannel.open(StandardProtocolFamily.INET) : SocketChannel.open();
         } catch (IOException e) {
             log.warn("{}: cannot open a socket to {}: {}", this, next, e.toString());
             attempt.failed();
