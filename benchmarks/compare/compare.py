@@ -45,18 +45,8 @@ def compute(rec, clk_tck):
     errors = first(load, "errors")
     out["errors"] = errors
     out["ok"] = rec["exitStatus"] == 0 and load is not None and not errors
-    if w == "idle":
-        n = rec["connections"]
-        before, with_n = rec.get("proxyRssKibBefore"), rec.get("proxyRssKibWith")
-        out.update(connections=n, proxyRssKibBefore=before, proxyRssKibWith=with_n,
-                   proxyFdsWith=rec.get("proxyFdsWith"),
-                   rssKibPerConnection=per(with_n - before, n) if before is not None and with_n is not None else None,
-                   backendRssKibBefore=rec.get("backendRssKibBefore"), backendRssKibWith=rec.get("backendRssKibWith"),
-                   closedDuringHold=first(load, "closedDuringHold"),
-                   connected=first(load, "connected", "connections", "ready"))
-        if out["closedDuringHold"]:
-            out["ok"] = False
-        return out
+    if w in ("idle", "scale"):
+        return compute_held(rec, out)
 
     duration = rec["durationSeconds"]
     window = rec["windowNanos"] / 1e9
@@ -89,6 +79,47 @@ def compute(rec, clk_tck):
         out.update(handshakesPerSecond=hps, handshakes=hs,
                    cpuMicrosPerHandshake=per(cpu * 1e6 if cpu is not None else None, hs),
                    p50Micros=first(load, "p50Micros"), p99Micros=first(load, "p99Micros"))
+    return out
+
+
+def compute_held(rec, out):
+    """idle and scale: N connections opened in batches by one load tool each, RSS after every batch."""
+    loads = [load_json(path) for path in rec.get("loadJsons") or [rec["loadJson"]]]
+    out["load"] = loads
+    n = rec["connections"]
+    steps = rec.get("steps") or 1
+    per_batch = n // steps
+    before = rec.get("proxyRssKibBefore")
+    rss = [v for v in rec.get("proxyRssKibSteps") or [] if v is not None]
+    with_n = rss[-1] if len(rss) == steps else None
+    complete = all(d is not None for d in loads) and len(loads) == steps
+
+    def total(name):
+        vals = [first(d, name) for d in loads]
+        return sum(v for v in vals if v is not None) if complete else None
+
+    errors = total("errors")
+    closed = total("closedDuringHold")
+    out.update(connections=n, steps=steps, holdSeconds=rec.get("holdSeconds"), proxyRssKibBefore=before,
+               proxyRssKibSteps=rss, proxyRssKibWith=with_n, proxyRssKibAfterHold=rec.get("proxyRssKibAfterHold"),
+               proxyFdsWith=rec.get("proxyFdsWith"), backendRssKibBefore=rec.get("backendRssKibBefore"),
+               backendRssKibWith=rec.get("backendRssKibWith"), errors=errors, closedDuringHold=closed,
+               pingsAnswered=total("pingsAnswered"),
+               connected=sum(first(d, "connections") or 0 for d in loads if d is not None and d.get("ok")))
+    # From a fresh process: everything the N connections cost, one-time costs included.
+    out["rssKibPerConnection"] = (per(with_n - before, n)
+                                  if before is not None and with_n is not None else None)
+    # Marginal: what each connection after the first batch added, and per batch (linear growth: all about equal).
+    batches = [per(rss[i] - rss[i - 1], per_batch) for i in range(1, len(rss))] if with_n is not None else []
+    out["rssKibPerConnectionBatches"] = batches
+    out["rssKibPerConnectionMarginal"] = (per(rss[-1] - rss[0], n - per_batch)
+                                          if with_n is not None and steps > 1 else None)
+    h0, h1 = rec.get("liveHeapBytesBefore"), rec.get("liveHeapBytesWith")
+    out.update(liveHeapBytesBefore=h0, liveHeapBytesWith=h1,
+               liveHeapBytesPerConnection=per(h1 - h0, n) if h0 is not None and h1 is not None else None)
+    held = rec.get("proxyRssKibAfterHold")
+    out["rssKibGrowthDuringHold"] = held - with_n if held is not None and with_n is not None else None
+    out["ok"] = rec["exitStatus"] == 0 and complete and not errors and not closed
     return out
 
 
@@ -170,24 +201,57 @@ def rows(doc):
             return ""
         return f"{fmt(r.get(a), 2)} / {fmt(r.get(b), 2)}"
 
-    def kib_per_conn(t):
-        r = res.get("idle", {}).get(t)
+    def kib_per_conn(w, key):
+        def f(t):
+            r = res.get(w, {}).get(t)
+            if r is None:
+                return ""
+            if t == "direct":
+                return "n/a"
+            return cell(w, t, key, 2)
+        return f
+
+    def batch_range(w):
+        def f(t):
+            r = res.get(w, {}).get(t)
+            if r is None:
+                return ""
+            b = r.get("rssKibPerConnectionBatches") or []
+            if t == "direct" or not b:
+                return "n/a" if t == "direct" else "-"
+            return f"{min(b):,.2f} – {max(b):,.2f}"
+        return f
+
+    def mib(w, key, key2=None):
+        def one(r, k):
+            return "-" if r.get(k) is None else f"{r[k] / 1024:,.1f}"
+
+        def f(t):
+            r = res.get(w, {}).get(t)
+            if r is None or t == "direct":
+                return "" if r is None else "n/a"
+            return one(r, key) + ("" if key2 is None else " / " + one(r, key2))
+        return f
+
+    def held(w, t):
+        r = res.get(w, {}).get(t)
         if r is None:
             return ""
-        if t == "direct":
-            return "n/a"
-        return cell("idle", t, "rssKibPerConnection", 2)
+        if r.get("connected") is None and r.get("closedDuringHold") is None:
+            return "ERR"
+        s = f"{fmt(r.get('connected'))} / {fmt(r.get('closedDuringHold'))}"
+        return s + (" !" if not r.get("ok", True) else "")
 
-    def mib(t, key):
-        r = res.get("idle", {}).get(t)
-        if r is None or t == "direct" or r.get(key) is None:
-            return "" if r is None else ("n/a" if t == "direct" else "-")
-        return f"{r[key] / 1024:,.1f}"
+    def pings(t):
+        r = res.get("scale", {}).get(t)
+        if r is None:
+            return ""
+        return "n/a" if not t.startswith("wsproxy") else fmt(r.get("pingsAnswered"))
 
     def na_direct(fn):
         return lambda t: "n/a" if t == "direct" and fn(t) not in ("",) else fn(t)
 
-    e, ra, b, c, i = (p.get(k, "?") for k in ("echo128", "rate", "echo64k", "churn", "idle"))
+    e, ra, b, c, i, sc = (p.get(k, "?") for k in ("echo128", "rate", "echo64k", "churn", "idle", "scale"))
     out = [
         (f"echo 128 B ({e}): messages/s", lambda t: cell("echo128", t, "messagesPerSecond")),
         ("  proxy CPU-µs per message", na_direct(lambda t: cell("echo128", t, "cpuMicrosPerMessage", 2))),
@@ -204,10 +268,18 @@ def rows(doc):
         ("  latency p50 / p99 µs", lambda t: lat("echo64k", t, "p50Micros", "p99Micros")),
         (f"churn ({c}): handshakes/s", lambda t: cell("churn", t, "handshakesPerSecond")),
         ("  proxy CPU-µs per handshake", na_direct(lambda t: cell("churn", t, "cpuMicrosPerHandshake", 1))),
-        (f"idle ({i}): RSS KiB per connection", kib_per_conn),
-        ("  proxy RSS before, MiB", lambda t: mib(t, "proxyRssKibBefore")),
-        ("  proxy RSS with N, MiB", lambda t: mib(t, "proxyRssKibWith")),
-        ("  closed during hold", lambda t: cell("idle", t, "closedDuringHold")),
+        (f"idle ({i}): RSS KiB per connection, from fresh", kib_per_conn("idle", "rssKibPerConnection")),
+        ("  RSS KiB per connection after the first batch", kib_per_conn("idle", "rssKibPerConnectionMarginal")),
+        ("  proxy RSS before / with N, MiB", mib("idle", "proxyRssKibBefore", "proxyRssKibWith")),
+        ("  connections held / closed by the proxy", lambda t: held("idle", t)),
+        (f"scale ({sc}): held / closed", lambda t: held("scale", t)),
+        ("  RSS KiB per connection, from fresh", kib_per_conn("scale", "rssKibPerConnection")),
+        ("  RSS KiB per connection after the first batch", kib_per_conn("scale", "rssKibPerConnectionMarginal")),
+        ("  the same, per batch (min – max)", batch_range("scale")),
+        ("  proxy RSS with N / after the hold, MiB", mib("scale", "proxyRssKibWith", "proxyRssKibAfterHold")),
+        ("  pings answered by the clients", pings),
+        ("  live heap per connection, bytes (JVM)", lambda t: "" if res.get("scale", {}).get(t) is None else
+         (fmt(res["scale"][t].get("liveHeapBytesPerConnection")) if t.startswith("wsproxy") else "n/a")),
     ]
     return out
 
@@ -215,6 +287,7 @@ def rows(doc):
 def print_table(doc, markdown):
     targets = [t for t in TARGETS if any(t in w for w in doc["results"].values())]
     table = [[label] + [f(t) for t in targets] for label, f in rows(doc)]
+    table = [r for r in table if any(c not in ("", "n/a") for c in r[1:])]  # workloads that did not run
     header = ["workload / metric"] + targets
     if markdown:
         print("| " + " | ".join(header) + " |")

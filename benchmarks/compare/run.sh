@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Side-by-side comparison of wsproxy with nginx and HAProxy (issue 4).
 #
-# Runs the same workloads (128 B echo, fixed-rate latency, 64 KiB echo, handshake churn, idle connections) with no
+# Runs the same workloads (128 B echo, fixed-rate latency, 64 KiB echo, handshake churn, idle connections, scale) with no
 # proxy, through nginx (one worker), HAProxy (one thread), wsproxy with one event loop and with its default loops,
 # samples each proxy's CPU (utime+stime of all its processes, /proc/PID/stat) and RSS (VmRSS), prints one table and
 # saves the results as JSON in benchmarks/compare/results/. Not run by CI. See benchmarks/README.md, "Comparison".
@@ -18,12 +18,15 @@ LOAD_CLASS=io.wsproxy.benchmarks.load.LoadTool
 BACKEND_CLASS=io.wsproxy.benchmarks.load.EchoServerMain
 RESULTS=$HERE/results
 ALL_TARGETS=(direct nginx haproxy wsproxy-1 wsproxy-N)
-ALL_WORKLOADS=(echo128 rate echo64k churn idle)
+ALL_WORKLOADS=(echo128 rate echo64k churn idle scale)
 
-# JVM options. wsproxy: -XX:AutoBoxCacheMax=65536 is the flag the README recommends for production (the JDK's epoll
-# selector boxes file descriptors > 127; a larger Integer cache removes that garbage), and logging at WARN, as nginx
-# (access_log off) and haproxy (no log) log nothing per connection either. Extra options via env.
-WSPROXY_FLAGS="-XX:AutoBoxCacheMax=65536 -Dorg.slf4j.simpleLogger.defaultLogLevel=warn"
+# JVM options. wsproxy: the flags the README recommends for the runner (section "JVM flags"): -XX:AutoBoxCacheMax=65536
+# (the JDK's epoll selector boxes file descriptors > 127; a larger Integer cache removes that garbage), the serial
+# collector with a 4 MiB young generation (the relay allocates nothing per message, so the heap is the connections'
+# state plus handshake garbage) and a native-heap trim every second (returns the JIT compiler's freed arenas to the
+# OS); and logging at WARN, as nginx (access_log off) and haproxy (no log) log nothing per connection either.
+# WSPROXY_FLAGS replaces them (e.g. WSPROXY_FLAGS="-XX:AutoBoxCacheMax=65536" for G1 defaults); WSPROXY_JAVA_OPTS adds.
+WSPROXY_FLAGS=${WSPROXY_FLAGS:-"-XX:AutoBoxCacheMax=65536 -XX:+UseSerialGC -Xmn4m -XX:TrimNativeHeapInterval=1000 -Dorg.slf4j.simpleLogger.defaultLogLevel=warn"}
 WSPROXY_JAVA_OPTS=${WSPROXY_JAVA_OPTS:-}
 LOAD_JAVA_OPTS=${LOAD_JAVA_OPTS:-}
 LOAD_EXTRA_ARGS=${LOAD_EXTRA_ARGS:-}        # e.g. "--threads 1", passed to every LoadTool run
@@ -38,13 +41,13 @@ Options:
   --quick           smoke run: 5 s runs (2 s warm-up), fewer connections, 1,000 idle connections
   --only NAME       run only this target (repeatable): direct, nginx, haproxy, wsproxy-1, wsproxy-N;
                     direct is added as the latency baseline unless --no-direct
-  --workloads LIST  comma-separated subset of: echo128,rate,echo64k,churn,idle (default: all)
+  --workloads LIST  comma-separated subset of: echo128,rate,echo64k,churn,idle,scale (default: all)
   --no-direct       do not add the direct (no proxy) baseline to --only
   --no-install      do not apt-get install nginx/haproxy when missing (fail instead)
   --build           build both jars first (mvn -B -q install -DskipTests [-Pbenchmarks])
   --base-port P     first of the 6 consecutive ports used on 127.0.0.1 (default 18400)
   --keep            keep the temporary directory (configs, logs, raw load-tool JSON)
-Environment: WSPROXY_JAVA_OPTS, LOAD_JAVA_OPTS, LOAD_EXTRA_ARGS, BACKEND_EXTRA_ARGS, SOURCES.
+Environment: WSPROXY_FLAGS, WSPROXY_JAVA_OPTS, LOAD_JAVA_OPTS, LOAD_EXTRA_ARGS, BACKEND_EXTRA_ARGS, SOURCES.
 EOF
 }
 
@@ -98,17 +101,22 @@ if [ $QUICK -eq 1 ]; then
     RATE_C=20; RATE_R=5000; RATE_S=128
     BIG_C=4; BIG_W=4; BIG_S=65536
     CHURN_K=4
-    IDLE_N=1000
+    IDLE_N=1000; IDLE_STEPS=2
+    SCALE_N=2000; SCALE_STEPS=2; SCALE_HOLD=10
 else
     DUR=15; WARM=5
     ECHO_C=50; ECHO_W=16; ECHO_S=128
     RATE_C=100; RATE_R=20000; RATE_S=128
     BIG_C=10; BIG_W=4; BIG_S=65536
     CHURN_K=16
-    IDLE_N=5000
+    IDLE_N=5000; IDLE_STEPS=4
+    # As many proxied connections as a process may hold with 20,000 files (2 per connection plus the process's own).
+    SCALE_N=9900; SCALE_STEPS=6; SCALE_HOLD=60
 fi
 SETTLE_BEFORE=3   # s after a fresh proxy starts, before the "before" RSS reading of the idle workload
 SETTLE_AFTER=5    # s after "ready N", before the "with N" RSS reading
+SCALE_PING=1s     # wsproxy's heartbeat interval in the scale workload (both hops); nginx and HAProxy have none
+SCALE_PING_TIMEOUT=5s
 
 PORT_BACKEND=$BASE_PORT
 port_of() {
@@ -276,6 +284,8 @@ if [ "$NOFILE" = unlimited ] || [ "$NOFILE" -gt 20000 ]; then ulimit -S -n 20000
 HAPROXY_NOFILE=$NOFILE
 [ "$NOFILE" -ge $((2 * IDLE_N + 200)) ] \
     || die "ulimit -n is $NOFILE: the proxy holds 2 fds per connection, $IDLE_N idle connections need $((2 * IDLE_N + 200))"
+! has_workload scale || [ "$NOFILE" -ge $((2 * SCALE_N + 100)) ] \
+    || die "ulimit -n is $NOFILE: the scale workload's $SCALE_N connections need $((2 * SCALE_N + 100))"
 for i in 0 1 2 3 4; do check_port_free $((BASE_PORT + i)); done
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -360,8 +370,9 @@ EOF
 # Starting and stopping targets. PROXY_PID is the main PID (nginx master, haproxy, java), empty for direct.
 
 PROXY_PID=""
-start_target() {
-    local t=$1 port log
+start_target() {  # start_target TARGET [scale]: "scale" turns on wsproxy's heartbeat at SCALE_PING
+    local t=$1 port log hb=""
+    [ "${2:-}" = scale ] && hb="--ping-interval $SCALE_PING --ping-timeout $SCALE_PING_TIMEOUT --ping-side both"
     port=$(port_of "$t")
     log=$WORK/$t.log
     PROXY_PID=""
@@ -378,12 +389,12 @@ start_target() {
         wsproxy-1)
             # shellcheck disable=SC2086
             java $WSPROXY_FLAGS $WSPROXY_JAVA_OPTS -jar "$RUNNER_JAR" \
-                --listen 127.0.0.1:"$port" --upstream ws://127.0.0.1:"$PORT_BACKEND" --event-loops 1 >>"$log" 2>&1 &
+                --listen 127.0.0.1:"$port" --upstream ws://127.0.0.1:"$PORT_BACKEND" --event-loops 1 $hb >>"$log" 2>&1 &
             ;;
         wsproxy-N)
             # shellcheck disable=SC2086
             java $WSPROXY_FLAGS $WSPROXY_JAVA_OPTS -jar "$RUNNER_JAR" \
-                --listen 127.0.0.1:"$port" --upstream ws://127.0.0.1:"$PORT_BACKEND" >>"$log" 2>&1 &
+                --listen 127.0.0.1:"$port" --upstream ws://127.0.0.1:"$PORT_BACKEND" $hb >>"$log" 2>&1 &
             ;;
     esac
     PROXY_PID=$!
@@ -487,55 +498,92 @@ measured() {
         proxyRssKibAfter="$rss"
 }
 
-# idle TARGET: on a fresh proxy, RSS before, then N connections held, RSS after they are all upgraded (+ settle).
-idle_run() {
-    local t=$1 port name fifo rss0 rss1 rc i pids
+# live_heap TARGET: the JVM's live heap in bytes (the total of GC.class_histogram, which collects first), for the
+# wsproxy targets; null for the others. Read only after the RSS readings, since the collection can shrink the heap.
+live_heap() {
+    local bytes
+    case $1 in wsproxy-*) ;; *) echo null; return ;; esac
+    bytes=$(jcmd "$PROXY_PID" GC.class_histogram 2>/dev/null | awk '$1 == "Total" {print $3}')
+    echo "${bytes:-null}"
+}
+
+# held TARGET WORKLOAD N STEPS HOLD: on a fresh proxy, RSS before; then N connections opened in STEPS equal batches,
+# one load-tool process per batch, each holding its connections until its stdin closes. RSS is read after each batch
+# is upgraded and SETTLE_AFTER s have passed, and once more after all N have been held HOLD s more. The first batch
+# carries one-time costs (a JVM compiles its connection path then, for instance), so the batches after it give the
+# marginal RSS per connection and show whether memory grows linearly. Each load tool then reports how many of its
+# connections the proxy closed.
+held_run() {
+    local t=$1 w=$2 n=$3 steps=$4 hold=$5 port per rss0 b_rss0 rc=0 i pids name fifo ready t0 fd
+    local rss_steps=() load_pids=() load_fds=() names=() rss_held=null b_rss1=null open_fds=null
     port=$(port_of "$t")
-    name=$t-idle
-    fifo=$WORK/$name.stdin
+    per=$((n / steps))
     sleep "$SETTLE_BEFORE"
     rss0=$([ -n "$PROXY_PID" ] && rss_kib $(proxy_pids "$PROXY_PID") || echo null)
-    local b_rss0
     b_rss0=$(rss_kib "$BACKEND_PID")
-    log "$t / idle: $IDLE_N connections (RSS before: ${rss0} KiB)"
-    rm -f "$fifo"; mkfifo "$fifo"
-    # shellcheck disable=SC2086
-    timeout -k 5 600 java $LOAD_JAVA_OPTS -cp "$BENCH_JAR" $LOAD_CLASS idle --target "ws://127.0.0.1:$port/" \
-        --connections "$IDLE_N" --hold 0 --sources "$SOURCES" --json "$WORK/$name.json" $LOAD_EXTRA_ARGS \
-        <"$fifo" >"$WORK/$name.out" 2>&1 &
-    local pid=$!
-    STARTED+=("$pid")
-    exec 7>"$fifo"   # the load tool holds until this closes
-    local ready=0 t0
-    t0=$(date +%s)
-    while alive "$pid" && [ $(($(date +%s) - t0)) -lt 300 ]; do
-        if grep -q '^ready' "$WORK/$name.out" 2>/dev/null; then ready=1; break; fi
-        sleep 0.2
-    done
-    local rss1=null b_rss1=null open_fds=null
-    if [ $ready -eq 1 ]; then
-        log "$t / idle: $(grep -m1 '^ready' "$WORK/$name.out"); settling ${SETTLE_AFTER}s"
+    local heap0 heap1=null
+    heap0=$(live_heap "$t")
+    log "$t / $w: $n connections in $steps batches of $per, then held ${hold}s (RSS before: ${rss0} KiB)"
+    for i in $(seq 1 "$steps"); do
+        name=$t-$w-$i
+        fifo=$WORK/$name.stdin
+        rm -f "$fifo"; mkfifo "$fifo"
+        # shellcheck disable=SC2086
+        timeout -k 5 900 java $LOAD_JAVA_OPTS -cp "$BENCH_JAR" $LOAD_CLASS idle --target "ws://127.0.0.1:$port/" \
+            --connections "$per" --hold 0 --sources "$SOURCES" --json "$WORK/$name.json" $LOAD_EXTRA_ARGS \
+            <"$fifo" >"$WORK/$name.out" 2>&1 &
+        load_pids+=($!); names+=("$name")
+        STARTED+=($!)
+        exec {fd}>"$fifo"   # the load tool holds until this closes
+        load_fds+=("$fd")
+        ready=0; t0=$(date +%s)
+        while alive "${load_pids[-1]}" && [ $(($(date +%s) - t0)) -lt 300 ]; do
+            if grep -q '^ready' "$WORK/$name.out" 2>/dev/null; then ready=1; break; fi
+            sleep 0.2
+        done
+        if [ $ready -ne 1 ]; then
+            log "$t / $w: batch $i: no 'ready' line"; tail -5 "$WORK/$name.out" | sed 's/^/    /' >&2
+            rc=1; break
+        fi
         sleep "$SETTLE_AFTER"
         if [ -n "$PROXY_PID" ]; then
-            pids=$(proxy_pids "$PROXY_PID")
             # shellcheck disable=SC2086
-            rss1=$(rss_kib $pids)
-            open_fds=0
-            for i in $pids; do open_fds=$((open_fds + $(ls /proc/"$i"/fd 2>/dev/null | wc -l))); done
+            rss_steps+=("$(rss_kib $(proxy_pids "$PROXY_PID"))")
+        else
+            rss_steps+=(null)
         fi
-        b_rss1=$(rss_kib "$BACKEND_PID")
-        log "$t / idle: RSS with $IDLE_N: ${rss1} KiB, fds ${open_fds}"
-    else
-        log "$t / idle: no 'ready' line"; tail -5 "$WORK/$name.out" | sed 's/^/    /' >&2
+        log "$t / $w: $((i * per)) connections, RSS ${rss_steps[-1]} KiB"
+    done
+    if [ $rc -eq 0 ] && [ "$hold" -gt 0 ]; then
+        log "$t / $w: holding all $n for ${hold}s"
+        sleep "$hold"
     fi
-    exec 7>&-
-    wait "$pid"
-    rc=$?
-    forget "$pid"
-    grep '^RESULT' "$WORK/$name.out" | tail -1 | sed 's/^/    /' >&2
-    if [ $ready -ne 1 ] && [ $rc -eq 0 ]; then rc=1; fi
-    record "$t" idle "$name" "$rc" connections="$IDLE_N" proxyRssKibBefore="$rss0" proxyRssKibWith="$rss1" \
-        proxyFdsWith="$open_fds" backendRssKibBefore="$b_rss0" backendRssKibWith="$b_rss1"
+    if [ -n "$PROXY_PID" ]; then
+        pids=$(proxy_pids "$PROXY_PID")
+        # shellcheck disable=SC2086
+        rss_held=$(rss_kib $pids)
+        open_fds=0
+        for i in $pids; do open_fds=$((open_fds + $(ls /proc/"$i"/fd 2>/dev/null | wc -l))); done
+    fi
+    b_rss1=$(rss_kib "$BACKEND_PID")
+    [ $rc -eq 0 ] && heap1=$(live_heap "$t")
+    log "$t / $w: RSS after the hold ${rss_held} KiB, fds ${open_fds}, live heap ${heap1} B (before: ${heap0} B)"
+    for fd in "${load_fds[@]}"; do exec {fd}>&-; done
+    local load_rc jsons=()
+    for i in "${!load_pids[@]}"; do
+        wait "${load_pids[$i]}"; load_rc=$?
+        forget "${load_pids[$i]}"
+        grep '^RESULT' "$WORK/${names[$i]}.out" | tail -1 | sed 's/^/    /' >&2
+        [ $load_rc -ne 0 ] && rc=$load_rc
+        jsons+=("\"$WORK/${names[$i]}.json\"")
+    done
+    local last=""
+    [ ${#rss_steps[@]} -gt 0 ] && last=${rss_steps[-1]}
+    local IFS=,
+    record "$t" "$w" "${names[0]}" "$rc" connections="$n" steps="$steps" holdSeconds="$hold" \
+        proxyRssKibBefore="$rss0" proxyRssKibSteps="[${rss_steps[*]}]" proxyRssKibWith="${last:-null}" \
+        proxyRssKibAfterHold="$rss_held" proxyFdsWith="$open_fds" backendRssKibBefore="$b_rss0" \
+        backendRssKibWith="$b_rss1" liveHeapBytesBefore="$heap0" liveHeapBytesWith="$heap1" loadJsons="[${jsons[*]}]"
 }
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -578,7 +626,12 @@ for t in "${TARGETS[@]}"; do
     fi
     if has_workload idle; then
         start_target "$t"   # a fresh process, so "RSS before" is the proxy's baseline
-        idle_run "$t"
+        held_run "$t" idle "$IDLE_N" "$IDLE_STEPS" 0
+        stop_target
+    fi
+    if has_workload scale && [ "$t" != direct ]; then
+        start_target "$t" scale   # wsproxy: with a heartbeat every SCALE_PING on both hops
+        held_run "$t" scale "$SCALE_N" "$SCALE_STEPS" "$SCALE_HOLD"
         stop_target
     fi
 done
@@ -591,7 +644,7 @@ python3 "$HERE/compare.py" report --records "$RECORDS" --machine "$WORK/machine.
     --out "$RESULTS/$STAMP.json" --latest "$RESULTS/latest.json" \
     --params "quick=$QUICK" "durationSeconds=$DUR" "warmupSeconds=$WARM" \
     "echo128=C$ECHO_C,S$ECHO_S,W$ECHO_W" "rate=C$RATE_C,S$RATE_S,R$RATE_R" "echo64k=C$BIG_C,S$BIG_S,W$BIG_W" \
-    "churn=K$CHURN_K" "idle=N$IDLE_N" "clkTck=$CLK_TCK" "targets=${TARGETS[*]}" "workloads=${WORKLOADS[*]}" \
+    "churn=K$CHURN_K" "idle=N$IDLE_N/$IDLE_STEPS" "scale=N$SCALE_N/$SCALE_STEPS,hold${SCALE_HOLD}s,ping$SCALE_PING" "clkTck=$CLK_TCK" "targets=${TARGETS[*]}" "workloads=${WORKLOADS[*]}" \
     "wsproxyJavaOpts=$WSPROXY_FLAGS $WSPROXY_JAVA_OPTS" "loadExtraArgs=$LOAD_EXTRA_ARGS" \
     "sources=$SOURCES" "settleBeforeSeconds=$SETTLE_BEFORE" "settleAfterSeconds=$SETTLE_AFTER" \
     || die "compare.py failed"
