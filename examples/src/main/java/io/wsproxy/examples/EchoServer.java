@@ -129,6 +129,9 @@ public final class EchoServer implements AutoCloseable {
                 started.completeExceptionally(error);
                 log.debug("echo server error", error);
             } else {
+                // Java-WebSocket reports here what a callback threw too (a send on a connection that is not open,
+                // say): visible at WARN, without the stack trace unless debug is on.
+                log.warn("echo {}: client {}: {}", getPort(), connection.getRemoteSocketAddress(), error.toString());
                 log.debug("echo {}: client {} failed", getPort(), connection.getRemoteSocketAddress(), error);
             }
         }
