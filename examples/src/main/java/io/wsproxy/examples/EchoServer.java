@@ -6,6 +6,9 @@ import java.net.URI;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.java_websocket.WebSocket;
@@ -82,11 +85,27 @@ public final class EchoServer implements AutoCloseable {
         System.out.println("echo server listening on " + server.uri());
     }
 
-    /** The Java-WebSocket server; its callbacks run on Java-WebSocket's threads. */
+    /**
+     * The Java-WebSocket server; its callbacks run on Java-WebSocket's threads.
+     *
+     * <p>Java-WebSocket 1.6.0 can lose a write demand: its selector thread, having written a connection's queue
+     * empty, sets the key's interest back to read only, and a message a worker thread queued in between (a greeting
+     * sent from {@code onOpen} right after the handshake answer, or an echo right after the previous one) then
+     * waits for the connection's next write. So every send is followed by a few checks that repeat the write demand
+     * while the connection still holds queued bytes.
+     */
     private static final class Backend extends WebSocketServer {
+        /** Delays of the write checks after a send, milliseconds. */
+        private static final long[] WRITE_CHECK_DELAYS = {10, 50, 200, 1000};
+
         /** Completed when the server listens, or exceptionally when it cannot. */
         private final CompletableFuture<Void> started = new CompletableFuture<>();
         private final String greeting;
+        private final ScheduledExecutorService writeChecks = Executors.newSingleThreadScheduledExecutor(task -> {
+            Thread thread = new Thread(task, "echo-server-write-check");
+            thread.setDaemon(true);
+            return thread;
+        });
 
         Backend(InetSocketAddress address, String greeting) {
             super(address);
@@ -104,17 +123,37 @@ public final class EchoServer implements AutoCloseable {
             log.debug("echo {}: client {} connected", getPort(), connection.getRemoteSocketAddress());
             if (greeting != null) {
                 connection.send(greeting);
+                checkWritten(connection, 0);
             }
         }
 
         @Override
         public void onMessage(WebSocket connection, String message) {
             connection.send(message);
+            checkWritten(connection, 0);
         }
 
         @Override
         public void onMessage(WebSocket connection, ByteBuffer message) {
             connection.send(message);
+            checkWritten(connection, 0);
+        }
+
+        /** Repeats the write demand while {@code connection} still holds queued bytes (see the class comment). */
+        private void checkWritten(WebSocket connection, int attempt) {
+            if (attempt >= WRITE_CHECK_DELAYS.length) {
+                return;
+            }
+            try {
+                writeChecks.schedule(() -> {
+                    if (connection.isOpen() && connection.hasBufferedData()) {
+                        onWriteDemand(connection);
+                        checkWritten(connection, attempt + 1);
+                    }
+                }, WRITE_CHECK_DELAYS[attempt], TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException e) {
+                // Stopping: nothing left to write for.
+            }
         }
 
         @Override
@@ -141,6 +180,8 @@ public final class EchoServer implements AutoCloseable {
                 stop(1000);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            } finally {
+                writeChecks.shutdownNow();
             }
         }
     }
