@@ -8,5 +8,9 @@
  * io.wsproxy.tls.internal.MaterialFiles} reads files and key stores; {@link io.wsproxy.tls.internal.SingleKeyManager}
  * serves one chain and key to the JSSE. They report problems as {@link
  * io.wsproxy.tls.internal.MaterialFormatException}, whose message the public classes prefix with the file's name.
+ *
+ * <p>{@link io.wsproxy.tls.internal.TlsConnection} drives a {@link javax.net.ssl.SSLEngine} over a non-blocking
+ * socket for a selector loop, holding its bytes in {@link io.wsproxy.tls.internal.RecordBuffers} taken from {@link
+ * io.wsproxy.tls.internal.TlsBuffers}; it reports engine failures as {@link io.wsproxy.tls.internal.TlsException}.
  */
 package io.wsproxy.tls.internal;
