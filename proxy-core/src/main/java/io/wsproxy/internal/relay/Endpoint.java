@@ -4,6 +4,7 @@ import io.wsproxy.internal.codec.FrameScanner;
 import io.wsproxy.internal.loop.BufferPool;
 import io.wsproxy.internal.loop.ChannelHandler;
 import io.wsproxy.internal.loop.TimerTask;
+import io.wsproxy.internal.transport.Transport;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
@@ -12,8 +13,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One side of a connection pair, the client's or the upstream's socket: its channel and selection key, the bytes
- * held back from it or for it, and where its WebSocket conversation stands. The relay logic lives in
+ * One side of a connection pair, the client's or the upstream's socket: its transport (plain TCP or TLS), channel and
+ * selection key, the bytes held back from it or for it, and where its WebSocket conversation stands. The relay logic lives in
  * {@link ProxyConnection}; an endpoint only moves bytes and keeps its own flags consistent.
  *
  * <p>Buffers are borrowed from the loop's {@link BufferPool} only while bytes are held, so an idle endpoint holds
@@ -28,6 +29,9 @@ final class Endpoint implements ChannelHandler {
     final ProxyConnection connection;
     /** True for the client's side, false for the upstream's. */
     final boolean client;
+    /** Every read, write, end of output and close goes through it. */
+    final Transport transport;
+    /** {@code transport.channel()}: registered with the loop's selector, connected or accepted. */
     final SocketChannel channel;
     SelectionKey key;
     /** The other side of the pair; null while the upstream is not chosen yet. */
@@ -74,10 +78,11 @@ final class Endpoint implements ChannelHandler {
     private int interestOps = -1;
     private final SendTimer sendTimer = new SendTimer();
 
-    Endpoint(ProxyConnection connection, boolean client, SocketChannel channel) {
+    Endpoint(ProxyConnection connection, boolean client, Transport transport) {
         this.connection = connection;
         this.client = client;
-        this.channel = channel;
+        this.transport = transport;
+        this.channel = transport.channel();
     }
 
     @Override
@@ -96,7 +101,7 @@ final class Endpoint implements ChannelHandler {
      */
     int read(ByteBuffer buffer) {
         try {
-            return channel.read(buffer);
+            return transport.read(buffer);
         } catch (IOException e) {
             log.debug("{}: reading from the {} failed: {}", connection, side(), e.toString());
             return -1;
@@ -138,10 +143,10 @@ final class Endpoint implements ChannelHandler {
         return true;
     }
 
-    /** Writes pending bytes; returns true when none remain. */
+    /** Writes pending bytes, then whatever the transport holds; returns true when none remain. */
     boolean flush() {
         if (outbound == null) {
-            return true;
+            return flushTransport();
         }
         int before = outbound.remaining();
         if (!write(outbound)) {
@@ -156,12 +161,25 @@ final class Endpoint implements ChannelHandler {
         giveBack(outbound);
         outbound = null;
         connection.loop.timers().cancel(sendTimer);
-        return true;
+        return flushTransport();
+    }
+
+    private boolean flushTransport() {
+        if (broken) {
+            return true; // nothing more can be sent
+        }
+        try {
+            return transport.flush();
+        } catch (IOException e) {
+            log.debug("{}: writing to the {} failed: {}", connection, side(), e.toString());
+            broken = true;
+            return false;
+        }
     }
 
     private boolean write(ByteBuffer bytes) {
         try {
-            channel.write(bytes);
+            transport.write(bytes);
             return true;
         } catch (IOException e) {
             log.debug("{}: writing to the {} failed: {}", connection, side(), e.toString());
@@ -225,6 +243,7 @@ final class Endpoint implements ChannelHandler {
             if (reading && !peerFull) {
                 ops |= SelectionKey.OP_READ;
             }
+            ops = transport.interestOps(ops);
         }
         if (ops != interestOps) {
             key.interestOps(ops);
@@ -242,7 +261,7 @@ final class Endpoint implements ChannelHandler {
         }
         outputShut = true;
         try {
-            channel.shutdownOutput();
+            transport.shutdownOutput();
         } catch (IOException e) {
             log.debug("{}: ending output to the {} failed: {}", connection, side(), e.toString());
             close();
@@ -260,7 +279,7 @@ final class Endpoint implements ChannelHandler {
             key.cancel();
         }
         try {
-            channel.close();
+            transport.close();
         } catch (IOException e) {
             log.debug("{}: closing the {} socket failed: {}", connection, side(), e.toString());
         }

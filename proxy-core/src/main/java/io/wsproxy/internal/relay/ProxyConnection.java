@@ -11,6 +11,7 @@ import io.wsproxy.internal.handshake.ResponseParser;
 import io.wsproxy.internal.handshake.UpgradeValidator;
 import io.wsproxy.internal.handshake.UpstreamHandshakeValidator;
 import io.wsproxy.internal.loop.TimerTask;
+import io.wsproxy.internal.transport.PlainTransport;
 import io.wsproxy.upstream.ClientRequest;
 import io.wsproxy.upstream.Upstream;
 import io.wsproxy.upstream.UpstreamPool;
@@ -78,7 +79,7 @@ final class ProxyConnection {
         this.loop = loop;
         this.config = config;
         this.id = id;
-        this.client = new Endpoint(this, true, channel);
+        this.client = new Endpoint(this, true, new PlainTransport(channel));
         this.overLimit = overLimit;
         this.clientAddress = remoteAddress(channel);
         this.pump = new Pump(this);
@@ -281,7 +282,7 @@ final class ProxyConnection {
             respond(new HttpError(502, "cannot open a socket: " + e));
             return;
         }
-        upstream = new Endpoint(this, false, channel);
+        upstream = new Endpoint(this, false, new PlainTransport(channel));
         upstream.peer = client;
         client.peer = upstream;
         try {
@@ -454,7 +455,7 @@ final class ProxyConnection {
     /** The answer is sent: end our direction and wait (up to the close timeout) for the client to close. */
     private void lingeringClose() {
         try {
-            client.channel.shutdownOutput();
+            client.transport.shutdownOutput();
         } catch (IOException e) {
             finish();
         }
