@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
@@ -17,17 +16,14 @@ import javax.net.ssl.SSLParameters;
 import javax.net.ssl.TrustManager;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The key and trust managers drive a real TLS handshake between two in-memory {@link SSLEngine}s. */
 class HandshakeTest {
-    @TempDir
-    static Path dir;
     static TestPki pki;
 
     @BeforeAll
     static void generate() throws IOException {
-        pki = TestPki.generate(dir);
+        pki = TestPki.shared();
     }
 
     @Test

@@ -10,19 +10,16 @@ import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 class KeyMaterialKeyStoreTest {
     private static final char[] STORE_PASSWORD = TestPki.STORE_PASSWORD.toCharArray();
     private static final char[] KEY_PASSWORD = TestPki.KEY_PASSWORD.toCharArray();
 
-    @TempDir
-    static Path dir;
     static TestPki pki;
 
     @BeforeAll
     static void generate() throws IOException {
-        pki = TestPki.generate(dir).withKeyStores();
+        pki = TestPki.shared();
     }
 
     @Test

@@ -16,16 +16,13 @@ import java.util.function.Supplier;
 import javax.net.ssl.X509ExtendedKeyManager;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 class KeyMaterialPemTest {
-    @TempDir
-    static Path dir;
     static TestPki pki;
 
     @BeforeAll
     static void generate() throws IOException {
-        pki = TestPki.generate(dir);
+        pki = TestPki.shared();
     }
 
     @Test

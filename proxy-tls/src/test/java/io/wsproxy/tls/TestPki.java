@@ -11,8 +11,10 @@ import java.security.PrivateKey;
 import java.security.interfaces.ECPrivateKey;
 import java.security.interfaces.RSAPrivateKey;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * Keys and certificates for the tests, made with the {@code openssl} and {@code keytool} command-line tools into a
@@ -53,14 +55,39 @@ public final class TestPki {
             "basicConstraints = CA:FALSE",
             "");
 
+    /** Made on first use by {@link #shared()}. */
+    private static TestPki shared;
+
     private final Path dir;
 
     private TestPki(Path dir) {
         this.dir = dir;
     }
 
+    /**
+     * Every file of {@link #generate} and {@link #withKeyStores()}, made once per test JVM (the RSA keys take most
+     * of the time) in a temporary directory deleted when the JVM exits. Tests add files to it with {@link #write}
+     * under names of their own.
+     */
+    public static synchronized TestPki shared() throws IOException {
+        if (shared == null) {
+            Path dir = Files.createTempDirectory("wsproxy-tls-test");
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(dir), "tls-test-cleanup"));
+            shared = generate(dir).withKeyStores();
+        }
+        return shared;
+    }
+
+    private static void deleteTree(Path dir) {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException e) {
+            // Left in the temporary directory.
+        }
+    }
+
     /** The PEM files: CAs, the RSA chain and its key in every form, the EC certificate and its keys, a stranger. */
-    public static TestPki generate(Path dir) throws IOException {
+    private static TestPki generate(Path dir) throws IOException {
         TestPki pki = new TestPki(dir);
         Files.writeString(dir.resolve("pki.cnf"), CONFIG);
         pki.selfSignedCa("ca", "Test Root CA");
@@ -105,7 +132,7 @@ public final class TestPki {
      * (entry "server" with its own key password), expired.p12 (a certificate that expired 9 days ago), and
      * {@link #withTrustStore()}.
      */
-    public TestPki withKeyStores() throws IOException {
+    private TestPki withKeyStores() throws IOException {
         keytool("-genkeypair", "-keystore", "server.p12", "-storetype", "PKCS12", "-storepass", STORE_PASSWORD,
                 "-alias", "first", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=first.example.test",
                 "-ext", "SAN=dns:first.example.test,dns:*.first.example.test", "-validity", "30");
@@ -122,7 +149,7 @@ public final class TestPki {
     }
 
     /** trust.p12: ca.pem as the trusted entry "ca". */
-    public TestPki withTrustStore() throws IOException {
+    private TestPki withTrustStore() throws IOException {
         keytool("-importcert", "-noprompt", "-keystore", "trust.p12", "-storetype", "PKCS12", "-storepass",
                 STORE_PASSWORD, "-alias", "ca", "-file", "ca.pem");
         return this;

@@ -14,16 +14,13 @@ import java.util.List;
 import javax.net.ssl.X509TrustManager;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 class TrustMaterialTest {
-    @TempDir
-    static Path dir;
     static TestPki pki;
 
     @BeforeAll
     static void generate() throws IOException {
-        pki = TestPki.generate(dir);
+        pki = TestPki.shared();
     }
 
     @Test
@@ -88,8 +85,6 @@ class TrustMaterialTest {
 
     @Test
     void aPkcs12TrustStoreYieldsItsTrustedEntries() throws IOException {
-        pki.withTrustStore();
-
         TrustMaterial trust = TrustMaterial.fromKeyStore(pki.file("trust.p12"),
                 TestPki.STORE_PASSWORD.toCharArray());
 

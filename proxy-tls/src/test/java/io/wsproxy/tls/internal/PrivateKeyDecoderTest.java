@@ -8,22 +8,18 @@ import io.wsproxy.tls.KeyMaterial;
 import io.wsproxy.tls.TestPki;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.security.PrivateKey;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 class PrivateKeyDecoderTest {
-    @TempDir
-    static Path dir;
     static TestPki pki;
 
     @BeforeAll
     static void generate() throws IOException {
-        pki = TestPki.generate(dir);
+        pki = TestPki.shared();
     }
 
     @Test

@@ -14,7 +14,6 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -26,7 +25,6 @@ import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -38,14 +36,12 @@ class TlsConnectionTest {
     private static final long DEADLINE_SECONDS = 10;
     private static final int SIXTEEN_MIB = 16 << 20;
 
-    @TempDir
-    static Path dir;
     static SSLContext serverContext;
     static SSLContext clientContext;
 
     @BeforeAll
     static void contexts() throws Exception {
-        TestPki pki = TestPki.generate(dir);
+        TestPki pki = TestPki.shared();
         KeyMaterial key = KeyMaterial.fromPem(pki.file("rsa-chain.pem"), pki.file("rsa.key"));
         serverContext = SSLContext.getInstance("TLS");
         serverContext.init(new KeyManager[] {key.keyManager()}, null, null);
