@@ -13,9 +13,11 @@ import java.time.Duration;
  * @param state            where the connection stands
  * @param clientRoundTrip  the last heartbeat round trip to the client, or null when none was measured
  * @param upstreamRoundTrip the last heartbeat round trip to the upstream, or null when none was measured
+ * @param tls              for a connection to a wss:// listener, what its TLS handshake settled (with the client's
+ *                         certificate under mutual TLS); null for ws:// and before the handshake completed
  */
 public record ConnectionInfo(long id, InetSocketAddress client, URI upstream, State state, Duration clientRoundTrip,
-        Duration upstreamRoundTrip) {
+        Duration upstreamRoundTrip, TlsInfo tls) {
 
     public enum State {
         /** Reading the client's request, or connecting to and upgrading with an upstream. */

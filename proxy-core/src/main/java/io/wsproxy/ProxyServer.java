@@ -1,7 +1,9 @@
 package io.wsproxy;
 
+import io.wsproxy.internal.relay.Listener;
 import io.wsproxy.internal.relay.Relay;
 import io.wsproxy.internal.relay.RelayConfig;
+import io.wsproxy.upstream.Upstream;
 import io.wsproxy.upstream.UpstreamPool;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -9,10 +11,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.ServiceLoader;
 
 /**
- * A WebSocket relay: accepts ws:// connections on its listen addresses, completes each client's upgrade with an
- * upstream chosen by the {@link UpstreamPool}, and relays frames both ways until either side closes.
+ * A WebSocket relay: accepts ws:// (and, with the proxy-tls module, wss://) connections on its listen addresses,
+ * completes each client's upgrade with an upstream chosen by the {@link UpstreamPool}, and relays frames both ways
+ * until either side closes.
  *
  * <pre>{@code
  * ProxyServer proxy = ProxyServer.builder()
@@ -23,6 +27,10 @@ import java.util.Objects;
  * ...
  * proxy.close();
  * }</pre>
+ *
+ * <p>wss:// with the proxy-tls module: {@code .listen(new InetSocketAddress(8443), ServerTls.builder()
+ * .certificate(Path.of("fullchain.pem"), Path.of("privkey.pem")).build())}; wss:// upstreams are verified against
+ * the JDK's trusted CAs unless {@link Builder#upstreamTls(UpstreamTransport)} says otherwise.
  *
  * <p>Thread-safe: every method may be called from any thread except this server's own event-loop threads (for
  * example from a {@link io.wsproxy.upstream.BalancingStrategy}), where {@link #close()}, {@link #heartbeatStats()}
@@ -40,7 +48,7 @@ public final class ProxyServer implements AutoCloseable {
                 builder.sendTimeout.toNanos(), builder.bufferSize, builder.maxHeaderBytes, builder.maxHeaderCount,
                 builder.maxResponseBodyBytes, builder.maxMessageBytes, builder.maxUpstreamTries,
                 builder.maxConnections, Math.max(1, builder.retryAfter.toSeconds()), builder.heartbeat,
-                builder.idleTimeout.toNanos(), builder.shutdownCloseCode);
+                builder.idleTimeout.toNanos(), builder.shutdownCloseCode, builder.upstreamTransport);
         this.relay = new Relay(config, builder.listen, builder.eventLoops);
         this.shutdownTimeout = builder.shutdownTimeout;
     }
@@ -131,8 +139,9 @@ public final class ProxyServer implements AutoCloseable {
 
     /** Configuration of a {@link ProxyServer}; every setting has a default except the upstream pool. */
     public static final class Builder {
-        private final List<InetSocketAddress> listen = new ArrayList<>();
+        private final List<Listener> listen = new ArrayList<>();
         private UpstreamPool pool;
+        private UpstreamTransport upstreamTransport;
         private ForwardedHeaders forwardedHeaders = ForwardedHeaders.defaults();
         private int eventLoops = Runtime.getRuntime().availableProcessors();
         private Duration handshakeTimeout = Duration.ofSeconds(10);
@@ -156,9 +165,19 @@ public final class ProxyServer implements AutoCloseable {
         private Builder() {
         }
 
-        /** Adds a listen address (port 0 for an ephemeral port). Default: 127.0.0.1:8080 when none is added. */
+        /** Adds a ws:// listen address (port 0 for an ephemeral port). Default: 127.0.0.1:8080 when none is added. */
         public Builder listen(InetSocketAddress address) {
-            listen.add(Objects.requireNonNull(address, "address"));
+            listen.add(new Listener(Objects.requireNonNull(address, "address"), null));
+            return this;
+        }
+
+        /**
+         * Adds a listen address whose connections arrive over {@code transport}: a wss:// listener with the proxy-tls
+         * module's {@code ServerTls}. Its clients' upstream requests say {@code X-Forwarded-Proto: https}.
+         */
+        public Builder listen(InetSocketAddress address, ListenerTransport transport) {
+            listen.add(new Listener(Objects.requireNonNull(address, "address"),
+                    Objects.requireNonNull(transport, "transport")));
             return this;
         }
 
@@ -170,6 +189,17 @@ public final class ProxyServer implements AutoCloseable {
         /** The upstreams to relay to. Required. */
         public Builder upstreams(UpstreamPool pool) {
             this.pool = Objects.requireNonNull(pool, "pool");
+            return this;
+        }
+
+        /**
+         * TLS toward wss:// upstreams: the proxy-tls module's {@code UpstreamTls}, for a CA bundle of your own, a
+         * client certificate, or (for development only) no verification. Default: the proxy-tls module's
+         * {@code UpstreamTls.defaults()} when that module is on the class path (the JDK's trusted CAs, host names
+         * verified, SNI sent).
+         */
+        public Builder upstreamTls(UpstreamTransport transport) {
+            this.upstreamTransport = Objects.requireNonNull(transport, "transport");
             return this;
         }
 
@@ -311,12 +341,22 @@ public final class ProxyServer implements AutoCloseable {
                 throw new IllegalArgumentException("The upstream pool is empty");
             }
             if (listen.isEmpty()) {
-                listen.add(new InetSocketAddress("127.0.0.1", 8080));
+                listen.add(new Listener(new InetSocketAddress("127.0.0.1", 8080), null));
             }
-            for (InetSocketAddress address : listen) {
-                if (address.isUnresolved()) {
-                    throw new IllegalArgumentException("Listen address does not resolve: " + address.getHostString());
+            for (Listener listener : listen) {
+                if (listener.address().isUnresolved()) {
+                    throw new IllegalArgumentException("Listen address does not resolve: "
+                            + listener.address().getHostString());
                 }
+            }
+            if (upstreamTransport == null) {
+                // The proxy-tls module's default, for wss:// members now or added later.
+                upstreamTransport = ServiceLoader.load(UpstreamTransport.class, ProxyServer.class.getClassLoader())
+                        .findFirst().orElse(null);
+            }
+            if (upstreamTransport == null && pool.members().stream().anyMatch(Upstream::secure)) {
+                throw new IllegalStateException("The pool has wss:// upstreams but no TLS: put the proxy-tls module"
+                        + " on the class path, or call upstreamTls(...)");
             }
             requireAtLeast("eventLoops", eventLoops, 1);
             requirePositive("handshakeTimeout", handshakeTimeout);

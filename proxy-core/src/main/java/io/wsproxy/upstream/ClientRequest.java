@@ -1,5 +1,6 @@
 package io.wsproxy.upstream;
 
+import io.wsproxy.TlsInfo;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Locale;
@@ -15,15 +16,24 @@ public final class ClientRequest {
     private final String path;
     private final String query;
     private final Map<String, List<String>> headers;
+    private final TlsInfo tls;
+
+    /** A request that came over ws:// (no TLS). */
+    public ClientRequest(InetSocketAddress remoteAddress, String path, String query, Map<String, List<String>> headers) {
+        this(remoteAddress, path, query, headers, null);
+    }
 
     /**
      * @param headers header values keyed by lower-case name; kept as given, so pass an unmodifiable map
+     * @param tls     what the client's TLS handshake settled; null for ws://
      */
-    public ClientRequest(InetSocketAddress remoteAddress, String path, String query, Map<String, List<String>> headers) {
+    public ClientRequest(InetSocketAddress remoteAddress, String path, String query, Map<String, List<String>> headers,
+            TlsInfo tls) {
         this.remoteAddress = Objects.requireNonNull(remoteAddress, "remoteAddress");
         this.path = Objects.requireNonNull(path, "path");
         this.query = query;
         this.headers = Objects.requireNonNull(headers, "headers");
+        this.tls = tls;
     }
 
     /** The client's address as the proxy sees it (the TCP peer). */
@@ -44,6 +54,14 @@ public final class ClientRequest {
     /** All header values, keyed by lower-case name. */
     public Map<String, List<String>> headers() {
         return headers;
+    }
+
+    /**
+     * For a wss:// listener, the client's TLS session: protocol, SNI name, and under mutual TLS its verified
+     * certificate; null for ws://.
+     */
+    public TlsInfo tls() {
+        return tls;
     }
 
     /** The first value of header {@code name} (any case), or null. */

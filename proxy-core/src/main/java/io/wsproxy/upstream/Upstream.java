@@ -9,12 +9,16 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One member of an {@link UpstreamPool}: a WebSocket server the proxy relays connections to, given as a
- * {@code ws://host:port} URI with a weight. The host is resolved once, when the member is created.
+ * {@code ws://host:port} or {@code wss://host:port} URI with a weight. The host is resolved once, when the member
+ * is created. A wss:// member is reached over TLS, whose certificate must name the URI's host (see
+ * {@link io.wsproxy.UpstreamTransport}).
  *
  * <p>Thread-safe: the identity fields are immutable; the live counters are atomic and read by any thread.
  */
 public final class Upstream {
     private final URI uri;
+    private final String host;
+    private final boolean secure;
     private final InetSocketAddress address;
     private final int weight;
     /** Relayed connections currently open to this member (those whose upstream connect succeeded). */
@@ -22,8 +26,10 @@ public final class Upstream {
     /** Connect or handshake failures since the last success; reset by a success. */
     private final AtomicInteger consecutiveFailures = new AtomicInteger();
 
-    private Upstream(URI uri, InetSocketAddress address, int weight) {
+    private Upstream(URI uri, String host, boolean secure, InetSocketAddress address, int weight) {
         this.uri = uri;
+        this.host = host;
+        this.secure = secure;
         this.address = address;
         this.weight = weight;
     }
@@ -34,11 +40,11 @@ public final class Upstream {
     }
 
     /**
-     * A member from a {@code ws://host[:port]} URI (port 80 when absent); any path is ignored, since the
-     * client's request target is forwarded unchanged.
+     * A member from a {@code ws://host[:port]} URI (port 80 when absent) or a {@code wss://host[:port]} one (port 443
+     * when absent); any path is ignored, since the client's request target is forwarded unchanged.
      *
-     * @throws IllegalArgumentException if the URI is malformed, not {@code ws://}, has no host, the host does not
-     *                                  resolve, or the weight is not positive
+     * @throws IllegalArgumentException if the URI is malformed, neither {@code ws://} nor {@code wss://}, has no host,
+     *                                  the host does not resolve, or the weight is not positive
      */
     public static Upstream of(String uri, int weight) {
         Objects.requireNonNull(uri, "uri");
@@ -58,31 +64,46 @@ public final class Upstream {
             throw new IllegalArgumentException("Upstream weight must be at least 1, got " + weight + " for " + uri);
         }
         String scheme = uri.getScheme() == null ? null : uri.getScheme().toLowerCase(Locale.ROOT);
-        if ("wss".equals(scheme)) {
-            throw new IllegalArgumentException("wss:// upstreams need TLS, which is not available yet: " + uri);
-        }
-        if (!"ws".equals(scheme)) {
-            throw new IllegalArgumentException("Upstream URI must start with ws://, got '" + uri + "'");
+        boolean secure = "wss".equals(scheme);
+        if (!secure && !"ws".equals(scheme)) {
+            throw new IllegalArgumentException("Upstream URI must start with ws:// or wss://, got '" + uri + "'");
         }
         if (uri.getHost() == null) {
             throw new IllegalArgumentException("Upstream URI has no host: '" + uri + "'");
         }
-        int port = uri.getPort() == -1 ? 80 : uri.getPort();
-        InetSocketAddress address = new InetSocketAddress(uri.getHost(), port);
+        int port = uri.getPort() != -1 ? uri.getPort() : secure ? 443 : 80;
+        String host = uri.getHost();
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        InetSocketAddress address = new InetSocketAddress(host, port);
         if (address.isUnresolved()) {
             throw new IllegalArgumentException("Upstream host does not resolve: '" + uri.getHost() + "' in " + uri);
         }
-        URI normalized = URI.create("ws://" + authority(uri.getHost(), port));
-        return new Upstream(normalized, address, weight);
+        URI normalized = URI.create((secure ? "wss://" : "ws://") + authority(uri.getHost(), port));
+        return new Upstream(normalized, host, secure, address, weight);
     }
 
     private static String authority(String host, int port) {
         return (host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host) + ":" + port;
     }
 
-    /** {@code ws://host:port}. */
+    /** {@code ws://host:port} or {@code wss://host:port}. */
     public URI uri() {
         return uri;
+    }
+
+    /** Whether the member is reached over TLS ({@code wss://}). */
+    public boolean secure() {
+        return secure;
+    }
+
+    /**
+     * The host as written in the URI, without the brackets of an IPv6 literal: the name a wss:// member's
+     * certificate must match and the one sent as SNI.
+     */
+    public String host() {
+        return host;
     }
 
     /** The resolved address the proxy connects to. */

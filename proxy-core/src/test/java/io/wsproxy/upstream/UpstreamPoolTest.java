@@ -1,6 +1,7 @@
 package io.wsproxy.upstream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -101,10 +102,22 @@ class UpstreamPoolTest {
         assertMessage("Invalid upstream URI", () -> Upstream.of("ws://bad host:1"));
         assertMessage("Upstream URI has no host", () -> Upstream.of("ws:///path"));
         assertMessage("weight must be at least 1", () -> Upstream.of("ws://127.0.0.1:1", 0));
-        assertMessage("wss:// upstreams need TLS", () -> Upstream.of("wss://127.0.0.1:1"));
         assertMessage("needs at least one member", () -> UpstreamPool.builder().build());
         assertMessage("already in the pool", () -> UpstreamPool.of("ws://127.0.0.1:1", "ws://127.0.0.1:1"));
         assertMessage("Unknown balancing strategy 'fastest'", () -> BalancingStrategy.byName("fastest"));
+    }
+
+    @Test
+    void aWssMemberIsSecureAndDefaultsToPort443() {
+        Upstream upstream = Upstream.of("wss://localhost/ignored");
+        assertTrue(upstream.secure());
+        assertEquals(443, upstream.address().getPort());
+        assertEquals("wss://localhost:443", upstream.uri().toString());
+        assertEquals("localhost", upstream.host());
+        Upstream v6 = Upstream.of("wss://[::1]:9443");
+        assertEquals("::1", v6.host());
+        assertEquals("[::1]:9443", v6.authority());
+        assertFalse(Upstream.of("WS://127.0.0.1:1").secure());
     }
 
     @Test

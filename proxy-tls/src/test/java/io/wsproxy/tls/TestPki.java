@@ -25,6 +25,10 @@ import java.util.stream.Stream;
  * ca.pem (Test Root CA) -> intermediate.pem (Test Intermediate CA) -> rsa.pem (rsa.example.test, *.rsa.example.test)
  * ca2.pem (Test Root CA 2)
  * ec.pem (self-signed, ec.example.test)         stranger.pem (self-signed, CN stranger.example.test, no SAN)
+ * intermediate.pem -> localhost.pem (localhost, 127.0.0.1; chain localhost-chain.pem), elsewhere.pem
+ *                     (elsewhere.example.test; chain elsewhere-chain.pem)
+ * ca2.pem -> localhost2.pem (localhost, 127.0.0.1: the "renewed" certificate of the reload tests)
+ * ca.pem -> client.pem (CN Test Client, for client authentication)
  * </pre>
  */
 public final class TestPki {
@@ -51,6 +55,16 @@ public final class TestPki {
             "[ec_leaf]",
             "basicConstraints = CA:FALSE",
             "subjectAltName = DNS:ec.example.test",
+            "[localhost_leaf]",
+            "basicConstraints = CA:FALSE",
+            "subjectAltName = DNS:localhost,IP:127.0.0.1",
+            "extendedKeyUsage = serverAuth",
+            "[elsewhere_leaf]",
+            "basicConstraints = CA:FALSE",
+            "subjectAltName = DNS:elsewhere.example.test",
+            "[client_leaf]",
+            "basicConstraints = CA:FALSE",
+            "extendedKeyUsage = clientAuth",
             "[plain]",
             "basicConstraints = CA:FALSE",
             "");
@@ -115,6 +129,17 @@ public final class TestPki {
                 "-subj", "/CN=stranger.example.test/O=Elsewhere", "-days", "30", "-out", "stranger.pem");
         pki.openssl("genpkey", "-algorithm", "ed25519", "-out", "ed25519.key");
         pki.concatenate("cas.pem", "ca.pem", "ca2.pem");
+
+        pki.ecKey("localhost.key");
+        pki.signed("localhost", "localhost", "intermediate", "localhost_leaf");
+        pki.concatenate("localhost-chain.pem", "localhost.pem", "intermediate.pem");
+        pki.ecKey("localhost2.key");
+        pki.signed("localhost2", "localhost", "ca2", "localhost_leaf");
+        pki.ecKey("elsewhere.key");
+        pki.signed("elsewhere", "elsewhere.example.test", "intermediate", "elsewhere_leaf");
+        pki.concatenate("elsewhere-chain.pem", "elsewhere.pem", "intermediate.pem");
+        pki.ecKey("client.key");
+        pki.signed("client", "Test Client", "ca", "client_leaf");
 
         // The tests rely on each tool writing the form its name promises.
         pki.assertBegins("rsa.key", "-----BEGIN PRIVATE KEY-----");

@@ -44,6 +44,11 @@ public final class EventLoop {
     private final BufferPool bufferPool;
     private final Thread thread;
     private final Consumer<SelectionKey> dispatcher = this::dispatch;
+    /** Keys to dispatch with OP_READ again before the next blocking select; see {@link #dispatchAgain}. */
+    private SelectionKey[] again = new SelectionKey[16];
+    private int againCount;
+    /** The batch being dispatched again, swapped with {@link #again} so that a handler may queue itself anew. */
+    private SelectionKey[] dispatching = new SelectionKey[16];
     private volatile boolean running = true;
     /** The clock reading of the current batch; valid while {@link #nowValid}. */
     private long now;
@@ -122,6 +127,19 @@ public final class EventLoop {
     }
 
     /** The buffer every read on this loop goes into; its contents are valid only until the handler returns. */
+    /**
+     * Dispatches {@code key}'s handler with {@code OP_READ} after the current batch of events, without waiting for
+     * the selector: for a transport that took more input from the socket than its handler could read at once (TLS
+     * records), which no selector event would announce. The caller queues a key at most once per batch; a key
+     * cancelled meanwhile is skipped. Loop thread only; allocates only to grow the queue.
+     */
+    public void dispatchAgain(SelectionKey key) {
+        if (againCount == again.length) {
+            again = java.util.Arrays.copyOf(again, againCount * 2);
+        }
+        again[againCount++] = key;
+    }
+
     public ByteBuffer readBuffer() {
         return readBuffer;
     }
@@ -149,7 +167,7 @@ public final class EventLoop {
                 nowValid = false;
                 try {
                     // The Consumer forms of select dispatch without an iterator or a selected-key set to clear.
-                    if (!tasks.isEmpty()) {
+                    if (!tasks.isEmpty() || againCount > 0) {
                         selector.selectNow(dispatcher);
                     } else {
                         selector.select(dispatcher, timeout);
@@ -163,6 +181,7 @@ public final class EventLoop {
                     log.warn("{}: select failed ({} in a row): {}", name, selectFailures, e.toString());
                 }
                 wakeupPending.set(false);
+                dispatchQueued();
                 nowValid = false;
                 runTasks();
                 timers.advance(ticker.getAsLong());
@@ -189,6 +208,29 @@ public final class EventLoop {
             handler.ready(key, key.readyOps());
         } catch (Throwable t) {
             failed(handler, t);
+        }
+    }
+
+    private void dispatchQueued() {
+        int count = againCount;
+        if (count == 0) {
+            return;
+        }
+        SelectionKey[] batch = again;
+        again = dispatching;
+        dispatching = batch;
+        againCount = 0;
+        for (int i = 0; i < count; i++) {
+            SelectionKey key = batch[i];
+            batch[i] = null;
+            if (key.isValid()) {
+                ChannelHandler handler = (ChannelHandler) key.attachment();
+                try {
+                    handler.ready(key, SelectionKey.OP_READ);
+                } catch (Throwable t) {
+                    failed(handler, t);
+                }
+            }
         }
     }
 

@@ -26,6 +26,7 @@ final class Acceptor implements ChannelHandler {
     private final Relay relay;
     private final RelayLoop loop;
     private final ServerSocketChannel server;
+    private final Listener listener;
     private SelectionKey key;
     private final TimerTask resume = new TimerTask() {
         @Override
@@ -41,10 +42,11 @@ final class Acceptor implements ChannelHandler {
         }
     };
 
-    Acceptor(Relay relay, RelayLoop loop, ServerSocketChannel server) {
+    Acceptor(Relay relay, RelayLoop loop, ServerSocketChannel server, Listener listener) {
         this.relay = relay;
         this.loop = loop;
         this.server = server;
+        this.listener = listener;
     }
 
     /** Registers for accepts; loop thread only. */
@@ -67,7 +69,7 @@ final class Acceptor implements ChannelHandler {
             if (channel == null) {
                 return;
             }
-            relay.dispatch(channel);
+            relay.dispatch(channel, listener);
         }
     }
 

@@ -5,6 +5,7 @@ import io.wsproxy.internal.loop.BufferPool;
 import io.wsproxy.internal.loop.ChannelHandler;
 import io.wsproxy.internal.loop.TimerTask;
 import io.wsproxy.internal.transport.Transport;
+import io.wsproxy.internal.transport.TransportException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
@@ -75,6 +76,10 @@ final class Endpoint implements ChannelHandler {
      */
     int shutdownCloseCode;
 
+    /** Why the transport failed (a TLS alert, a refused certificate), for the log line; null when it did not. */
+    String failure;
+    /** The loop will dispatch this side again for input its transport already holds; see {@link #updateInterest}. */
+    private boolean readAgainQueued;
     private int interestOps = -1;
     private final SendTimer sendTimer = new SendTimer();
 
@@ -87,6 +92,7 @@ final class Endpoint implements ChannelHandler {
 
     @Override
     public void ready(SelectionKey key, int readyOps) {
+        readAgainQueued = false;
         connection.ready(this, readyOps);
     }
 
@@ -102,6 +108,10 @@ final class Endpoint implements ChannelHandler {
     int read(ByteBuffer buffer) {
         try {
             return transport.read(buffer);
+        } catch (TransportException e) {
+            // The caller logs it once, with what it means for the connection.
+            failure = e.getMessage();
+            return -1;
         } catch (IOException e) {
             log.debug("{}: reading from the {} failed: {}", connection, side(), e.toString());
             return -1;
@@ -171,10 +181,18 @@ final class Endpoint implements ChannelHandler {
         try {
             return transport.flush();
         } catch (IOException e) {
-            log.debug("{}: writing to the {} failed: {}", connection, side(), e.toString());
-            broken = true;
+            writeFailed(e);
             return false;
         }
+    }
+
+    /** A write or flush failed: the socket is unusable. */
+    private void writeFailed(IOException e) {
+        if (e instanceof TransportException) {
+            failure = e.getMessage();
+        }
+        log.debug("{}: writing to the {} failed: {}", connection, side(), e.toString());
+        broken = true;
     }
 
     private boolean write(ByteBuffer bytes) {
@@ -182,8 +200,7 @@ final class Endpoint implements ChannelHandler {
             transport.write(bytes);
             return true;
         } catch (IOException e) {
-            log.debug("{}: writing to the {} failed: {}", connection, side(), e.toString());
-            broken = true;
+            writeFailed(e);
             bytes.position(bytes.limit());
             return false;
         }
@@ -242,6 +259,11 @@ final class Endpoint implements ChannelHandler {
             boolean peerFull = peer != null && peer.outbound != null && !peer.outputDone;
             if (reading && !peerFull) {
                 ops |= SelectionKey.OP_READ;
+            }
+            if ((ops & SelectionKey.OP_READ) != 0 && !readAgainQueued && transport.hasBufferedInput()) {
+                // The transport holds input the selector will not announce: read it before the loop blocks.
+                readAgainQueued = true;
+                connection.loop.readAgain(this);
             }
             ops = transport.interestOps(ops);
         }

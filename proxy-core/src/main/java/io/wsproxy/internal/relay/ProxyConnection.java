@@ -12,6 +12,7 @@ import io.wsproxy.internal.handshake.UpgradeValidator;
 import io.wsproxy.internal.handshake.UpstreamHandshakeValidator;
 import io.wsproxy.internal.loop.TimerTask;
 import io.wsproxy.internal.transport.PlainTransport;
+import io.wsproxy.internal.transport.Transport;
 import io.wsproxy.upstream.ClientRequest;
 import io.wsproxy.upstream.Upstream;
 import io.wsproxy.upstream.UpstreamPool;
@@ -61,6 +62,8 @@ final class ProxyConnection {
     ProxyConnection previousInLoop;
 
     private final InetSocketAddress clientAddress;
+    /** The client came over TLS: the upstream request says {@code X-Forwarded-Proto: https}. */
+    private final boolean secure;
     private final boolean overLimit;
     private final Pump pump;
     private final PhaseTimer phaseTimer = new PhaseTimer();
@@ -75,13 +78,15 @@ final class ProxyConnection {
     /** A Close passed or was sent, or a side failed: the phase timer now runs the close timeout. */
     private boolean closingStarted;
 
-    ProxyConnection(RelayLoop loop, RelayConfig config, long id, SocketChannel channel, boolean overLimit) {
+    ProxyConnection(RelayLoop loop, RelayConfig config, long id, Transport clientTransport, boolean secure,
+            boolean overLimit) {
         this.loop = loop;
         this.config = config;
         this.id = id;
-        this.client = new Endpoint(this, true, new PlainTransport(channel));
+        this.client = new Endpoint(this, true, clientTransport);
+        this.secure = secure;
         this.overLimit = overLimit;
-        this.clientAddress = remoteAddress(channel);
+        this.clientAddress = remoteAddress(clientTransport.channel());
         this.pump = new Pump(this);
     }
 
@@ -191,7 +196,11 @@ final class ProxyConnection {
         in.clear();
         int n = client.read(in);
         if (n < 0) {
-            log.debug("{}: the client closed before completing its request", this);
+            if (client.failure != null) {
+                log.info("{}: {}", this, client.failure);
+            } else {
+                log.debug("{}: the client closed before completing its request", this);
+            }
             finish();
             return;
         }
@@ -223,7 +232,7 @@ final class ProxyConnection {
         // Reading on while the upstream is chosen, so that a client that leaves does not get an upstream
         // connection it will never use; anything it sends is held for the relay.
         ClientRequest clientRequest = new ClientRequest(clientAddress, request.path(), request.query(),
-                request.headers().asMap());
+                request.headers().asMap(), client.transport.tlsInfo());
         attempt = config.pool.attempt(clientRequest, config.maxUpstreamTries);
         connectNext();
     }
@@ -282,7 +291,18 @@ final class ProxyConnection {
             respond(new HttpError(502, "cannot open a socket: " + e));
             return;
         }
-        upstream = new Endpoint(this, false, new PlainTransport(channel));
+        Transport transport;
+        try {
+            transport = upstreamTransport(next, channel);
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(channel);
+            log.warn("{}: cannot set up TLS to {}: {}", this, next, e.getMessage());
+            attempt.failed();
+            lastFailureTimedOut = false;
+            connectNext();
+            return;
+        }
+        upstream = new Endpoint(this, false, transport);
         upstream.peer = client;
         client.peer = upstream;
         try {
@@ -299,6 +319,25 @@ final class ProxyConnection {
             }
         } catch (IOException e) {
             upstreamFailed(e.toString(), false);
+        }
+    }
+
+    private Transport upstreamTransport(Upstream member, SocketChannel channel) throws IOException {
+        if (!member.secure()) {
+            return new PlainTransport(channel);
+        }
+        if (config.upstreamTransport == null) {
+            throw new IOException("no TLS is configured for wss:// upstreams (the proxy-tls module is not on the"
+                    + " class path)");
+        }
+        return config.upstreamTransport.connecting(channel, member);
+    }
+
+    private static void closeQuietly(SocketChannel channel) {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            log.debug("Closing a socket failed: {}", e.toString());
         }
     }
 
@@ -320,7 +359,7 @@ final class ProxyConnection {
         schedulePhase(config.upstreamHandshakeTimeoutNanos);
         responseParser = new ResponseParser(config.maxHeaderBytes, config.maxResponseBodyBytes);
         byte[] head = HandshakeEncoder.upstreamRequest(request, config.forwardedHeaders, clientAddress.getAddress(),
-                false, upstreamMember.authority());
+                secure, upstreamMember.authority());
         upstream.reading = true;
         if (!upstream.send(ByteBuffer.wrap(head))) {
             upstreamFailed("sending the upgrade request failed", false);
@@ -342,7 +381,8 @@ final class ProxyConnection {
         if (n < 0) {
             status = responseParser.endOfInput();
             if (status != ParseStatus.COMPLETE) {
-                upstreamFailed("closed the connection before answering the upgrade request", false);
+                upstreamFailed(upstream.failure != null ? upstream.failure
+                        : "closed the connection before answering the upgrade request", false);
                 return;
             }
         } else {
@@ -434,9 +474,13 @@ final class ProxyConnection {
     }
 
     private void respondingReady(int readyOps) {
-        if ((readyOps & SelectionKey.OP_WRITE) != 0 && client.outbound != null) {
+        if ((readyOps & SelectionKey.OP_WRITE) != 0) {
+            // The answer, then (TLS) the records and close_notify the transport holds.
+            boolean answered = client.outbound != null;
             if (client.flush()) {
-                lingeringClose();
+                if (answered) {
+                    lingeringClose();
+                }
             } else if (client.broken) {
                 finish();
                 return;
@@ -454,9 +498,8 @@ final class ProxyConnection {
 
     /** The answer is sent: end our direction and wait (up to the close timeout) for the client to close. */
     private void lingeringClose() {
-        try {
-            client.transport.shutdownOutput();
-        } catch (IOException e) {
+        client.shutdownOutput();
+        if (client.channelClosed) {
             finish();
         }
     }
@@ -500,7 +543,8 @@ final class ProxyConnection {
                 : state == State.RELAY || state == State.RESPONDING || state == State.CLOSED ? ConnectionInfo.State.CLOSING
                 : ConnectionInfo.State.HANDSHAKE;
         return new ConnectionInfo(id, clientAddress, upstreamMember == null ? null : upstreamMember.uri(), shown,
-                roundTrip(client), upstream == null ? null : roundTrip(upstream));
+                roundTrip(client), upstream == null ? null : roundTrip(upstream),
+                client.channelClosed ? null : client.transport.tlsInfo());
     }
 
     private static Duration roundTrip(Endpoint side) {
@@ -530,7 +574,13 @@ final class ProxyConnection {
     private void phaseExpired() {
         switch (state) {
             case REQUEST:
-                respond(new HttpError(408, "the request was not complete within the handshake timeout"));
+                if (!client.transport.established()) {
+                    // No HTTP answer can reach a client whose TLS handshake is not done; nginx closes too.
+                    log.info("{}: the TLS handshake was not complete within the handshake timeout; closing", this);
+                    finish();
+                } else {
+                    respond(new HttpError(408, "the request was not complete within the handshake timeout"));
+                }
                 break;
             case CONNECTING:
                 upstreamFailed("connect timed out", true);

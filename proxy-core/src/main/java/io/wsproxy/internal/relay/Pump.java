@@ -334,7 +334,7 @@ final class Pump {
         if (side.channelClosed) {
             return;
         }
-        log.info("{}: the {} {}", connection, side.side(), what);
+        log.info("{}: the {} {}", connection, side.side(), side.failure != null ? "failed: " + side.failure : what);
         side.inputDone = true;
         side.outputDone = true;
         side.close();

@@ -29,7 +29,7 @@ public final class Relay {
     private enum Lifecycle { NEW, RUNNING, STOPPING, STOPPED }
 
     private final RelayConfig config;
-    private final List<InetSocketAddress> listen;
+    private final List<Listener> listen;
     private final int loopCount;
     private final AtomicInteger open = new AtomicInteger();
     private final AtomicLong ids = new AtomicLong();
@@ -43,7 +43,7 @@ public final class Relay {
     private volatile RelayLoop[] loops;
     private final List<Acceptor> acceptors = new ArrayList<>();
 
-    public Relay(RelayConfig config, List<InetSocketAddress> listen, int loopCount) {
+    public Relay(RelayConfig config, List<Listener> listen, int loopCount) {
         this.config = config;
         this.listen = List.copyOf(listen);
         this.loopCount = loopCount;
@@ -70,7 +70,8 @@ public final class Relay {
         List<RelayLoop> created = new ArrayList<>();
         try {
             List<InetSocketAddress> bound = new ArrayList<>();
-            for (InetSocketAddress address : listen) {
+            for (Listener listener : listen) {
+                InetSocketAddress address = listener.address();
                 ServerSocketChannel server = ServerSocketChannel.open();
                 servers.add(server);
                 server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
@@ -93,7 +94,7 @@ public final class Relay {
             }
             for (int i = 0; i < servers.size(); i++) {
                 RelayLoop loop = loops[i % loopCount];
-                Acceptor acceptor = new Acceptor(this, loop, servers.get(i));
+                Acceptor acceptor = new Acceptor(this, loop, servers.get(i), listen.get(i));
                 CompletableFuture<Void> registered = new CompletableFuture<>();
                 loop.execute(() -> {
                     try {
@@ -131,8 +132,8 @@ public final class Relay {
         }
     }
 
-    /** Hands an accepted client socket to the next loop. Called on an acceptor's loop. */
-    void dispatch(SocketChannel channel) {
+    /** Hands a client socket accepted on {@code listener} to the next loop. Called on an acceptor's loop. */
+    void dispatch(SocketChannel channel, Listener listener) {
         // Counted before the check, so that a shutdown either sees this connection or this call sees the shutdown.
         int openNow = open.incrementAndGet();
         if (stopping) {
@@ -152,8 +153,8 @@ public final class Relay {
         boolean overLimit = openNow > config.maxConnections;
         RelayLoop loop = loops[Math.floorMod(nextLoop.getAndIncrement(), loops.length)];
         if (loop.inLoop()) {
-            loop.accept(channel, overLimit);
-        } else if (!loop.execute(() -> loop.accept(channel, overLimit))) {
+            loop.accept(channel, listener, overLimit);
+        } else if (!loop.execute(() -> loop.accept(channel, listener, overLimit))) {
             closeQuietly(channel);
             connectionClosed();
         }

@@ -2,6 +2,7 @@ package io.wsproxy.internal.relay;
 
 import io.wsproxy.ForwardedHeaders;
 import io.wsproxy.HeartbeatPolicy;
+import io.wsproxy.UpstreamTransport;
 import io.wsproxy.upstream.UpstreamPool;
 
 /**
@@ -35,12 +36,14 @@ public final class RelayConfig {
     public final long idleTimeoutNanos;
     /** Close code sent to both sides at a graceful shutdown: 1001 Going Away, or 1012 Service Restart. */
     public final int shutdownCloseCode;
+    /** TLS for wss:// upstreams; null when none is available (such upstreams then fail with 502). */
+    public final UpstreamTransport upstreamTransport;
 
     public RelayConfig(UpstreamPool pool, ForwardedHeaders forwardedHeaders, long handshakeTimeoutNanos,
             long connectTimeoutNanos, long upstreamHandshakeTimeoutNanos, long closeTimeoutNanos, long sendTimeoutNanos,
             int bufferSize, int maxHeaderBytes, int maxHeaderCount, int maxResponseBodyBytes, long maxMessageBytes,
             int maxUpstreamTries, int maxConnections, long retryAfterSeconds, HeartbeatPolicy heartbeat,
-            long idleTimeoutNanos, int shutdownCloseCode) {
+            long idleTimeoutNanos, int shutdownCloseCode, UpstreamTransport upstreamTransport) {
         this.pool = pool;
         this.forwardedHeaders = forwardedHeaders;
         this.handshakeTimeoutNanos = handshakeTimeoutNanos;
@@ -61,5 +64,6 @@ public final class RelayConfig {
         this.heartbeatTimeoutNanos = heartbeat.timeout().toNanos();
         this.idleTimeoutNanos = idleTimeoutNanos;
         this.shutdownCloseCode = shutdownCloseCode;
+        this.upstreamTransport = upstreamTransport;
     }
 }

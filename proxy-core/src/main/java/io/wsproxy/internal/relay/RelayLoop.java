@@ -5,6 +5,9 @@ import io.wsproxy.internal.codec.WebSocketProtocol;
 import io.wsproxy.internal.loop.BufferPool;
 import io.wsproxy.internal.loop.EventLoop;
 import io.wsproxy.internal.loop.TimerWheel;
+import io.wsproxy.internal.transport.PlainTransport;
+import io.wsproxy.internal.transport.Transport;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SelectionKey;
@@ -85,11 +88,50 @@ final class RelayLoop {
         return maskKeys.nextInt();
     }
 
-    /** Takes over an accepted client socket. */
-    void accept(SocketChannel channel, boolean overLimit) {
-        ProxyConnection connection = new ProxyConnection(this, relay.config(), relay.nextId(), channel, overLimit);
+    /** Takes over a client socket accepted on {@code listener}. */
+    void accept(SocketChannel channel, Listener listener, boolean overLimit) {
+        Transport transport;
+        if (listener.transport() == null) {
+            transport = new PlainTransport(channel);
+        } else {
+            try {
+                transport = listener.transport().accepted(channel);
+            } catch (IOException | RuntimeException e) {
+                log.warn("{}: cannot set up {} for a connection from {}: {}", loop, listener.transport().scheme(),
+                        remote(channel), e.toString());
+                closeQuietly(channel);
+                relay.connectionClosed();
+                return;
+            }
+        }
+        ProxyConnection connection = new ProxyConnection(this, relay.config(), relay.nextId(), transport,
+                listener.secure(), overLimit);
         link(connection);
         connection.start();
+    }
+
+    /**
+     * Asks the loop to dispatch {@code endpoint} again with {@code OP_READ} before it blocks in select: its
+     * transport holds input it took from the socket already, so no selector event would come for it.
+     */
+    void readAgain(Endpoint endpoint) {
+        loop.dispatchAgain(endpoint.key);
+    }
+
+    private static Object remote(SocketChannel channel) {
+        try {
+            return channel.getRemoteAddress();
+        } catch (IOException e) {
+            return "an unknown address";
+        }
+    }
+
+    private static void closeQuietly(SocketChannel channel) {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            log.debug("Closing a socket failed: {}", e.toString());
+        }
     }
 
     SelectionKey register(SocketChannel channel, int ops, Endpoint endpoint) throws ClosedChannelException {

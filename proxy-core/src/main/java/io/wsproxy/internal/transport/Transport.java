@@ -1,5 +1,6 @@
 package io.wsproxy.internal.transport;
 
+import io.wsproxy.TlsInfo;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
@@ -21,7 +22,8 @@ public interface Transport {
      * Reads application bytes into {@code destination} (write mode): how many, 0 when none are available now, -1 at
      * the end of the input.
      *
-     * @throws IOException when the input failed (a reset, a TLS error); the caller treats it as the end of input
+     * @throws IOException when the input failed (a reset, a TLS error); the caller treats it as the end of input,
+     *                     and logs a {@link TransportException}'s message as the reason
      */
     int read(ByteBuffer destination) throws IOException;
 
@@ -43,6 +45,25 @@ public interface Transport {
     /** Ends this direction: a FIN for TCP (after close_notify for TLS); input may still arrive. */
     void shutdownOutput() throws IOException;
 
-    /** Closes the socket. */
+    /** Closes the socket (after a best-effort close_notify for TLS) and gives back what the transport holds. */
     void close() throws IOException;
+
+    /**
+     * Whether {@link #read} may return bytes without a new selector event, because the transport already took them
+     * from the socket (a TLS record decrypted only in part). The relay then reads again without waiting for the
+     * selector. Always false for TCP.
+     */
+    default boolean hasBufferedInput() {
+        return false;
+    }
+
+    /** Whether the transport's own handshake (TLS) is complete, so that application bytes can flow. */
+    default boolean established() {
+        return true;
+    }
+
+    /** What the TLS handshake settled, once {@link #established()}; null for TCP. */
+    default TlsInfo tlsInfo() {
+        return null;
+    }
 }

@@ -31,8 +31,8 @@ class BufferLendingTest {
             long seconds = TimeUnit.SECONDS.toNanos(5);
             RelayConfig config = new RelayConfig(UpstreamPool.of(echo.uri()), ForwardedHeaders.defaults(), seconds,
                     seconds, seconds, seconds, seconds, 64 * 1024, 16 * 1024, 100, 64 * 1024, 0, 3, 1000, 5,
-                    HeartbeatPolicy.defaults(), 0, 1001);
-            Relay relay = new Relay(config, List.of(new InetSocketAddress("127.0.0.1", 0)), 2);
+                    HeartbeatPolicy.defaults(), 0, 1001, null);
+            Relay relay = new Relay(config, List.of(new Listener(new InetSocketAddress("127.0.0.1", 0), null)), 2);
             relay.start();
             try {
                 InetSocketAddress address = relay.addresses().get(0);

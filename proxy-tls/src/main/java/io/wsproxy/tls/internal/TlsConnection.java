@@ -221,6 +221,21 @@ public final class TlsConnection {
         return handshakeDone;
     }
 
+    /** The engine, for what its session settled (protocol, peer certificates); not for driving it. */
+    public SSLEngine engine() {
+        return engine;
+    }
+
+    /** Whether close_notify was queued by {@link #closeOutbound()}. */
+    public boolean outboundClosed() {
+        return outboundClosed;
+    }
+
+    /** Gives back every buffer, dropping what it holds: the connection is being closed. */
+    public void discardBuffers() {
+        buffers.releaseAll();
+    }
+
     /** Whether the input ended at the socket's end of stream without the peer's close_notify. */
     public boolean truncated() {
         return truncated;
