@@ -54,6 +54,9 @@ public final class TlsConnection {
     private boolean inboundDone;
     /** The input ended without close_notify. */
     private boolean truncated;
+    /** The peer's first byte was looked at: see {@link #plainTextPeer()}. */
+    private boolean firstByteChecked;
+    private boolean plainTextPeer;
     private boolean outboundClosed;
     /** Set once; the connection is unusable afterwards. */
     private TlsException failure;
@@ -88,6 +91,9 @@ public final class TlsConnection {
         while (destination.hasRemaining() && !inboundDone && serviceEngine()) {
             if (!buffers.hasNetworkInput() && buffers.fill(packetSize) <= 0) {
                 break;
+            }
+            if (!firstByteChecked) {
+                checkFirstByte();
             }
             // Decrypt straight into the caller's buffer when a whole record fits, else through the staging buffer.
             useStaging |= handshakeDone && destination.remaining() < applicationSize;
@@ -213,8 +219,21 @@ public final class TlsConnection {
         if (failure != null) {
             return false;
         }
-        return buffers.hasStagedBytes() || !inboundDone && buffers.completeRecordBuffered()
-                || engine.getHandshakeStatus() == HandshakeStatus.NEED_TASK;
+        HandshakeStatus status = engine.getHandshakeStatus();
+        // A record cannot be decrypted while a message the engine must send first (a key update answer) waits for
+        // the socket: OP_WRITE comes first then, and reading again now would only spin.
+        boolean wrapBlocked = status == HandshakeStatus.NEED_WRAP && buffers.outputPending();
+        return buffers.hasStagedBytes() || !inboundDone && !wrapBlocked && buffers.completeRecordBuffered()
+                || status == HandshakeStatus.NEED_TASK;
+    }
+
+    /**
+     * Whether the peer spoke plain text instead of TLS: its first byte was an upper-case letter, as an HTTP request
+     * line or status line begins, where a TLS record begins with its content type (20 to 23) and an SSLv2-style hello
+     * with its high bit set. The connection failed with a message that says so.
+     */
+    public boolean plainTextPeer() {
+        return plainTextPeer;
     }
 
     public boolean handshakeDone() {
@@ -380,6 +399,20 @@ public final class TlsConnection {
             throw failure;
         }
         buffers.growNetworkIn(packetSize);
+    }
+
+    private void checkFirstByte() throws TlsException {
+        firstByteChecked = true;
+        ByteBuffer in = buffers.networkIn();
+        byte first = in.get(in.position());
+        if (first >= 'A' && first <= 'Z') {
+            plainTextPeer = true;
+            failure = new TlsException(engine.getUseClientMode()
+                    ? "TLS handshake failed: the upstream answered in plain text, not TLS (is it a ws:// server?)"
+                    : "TLS handshake failed: a plain-text request (HTTP?) arrived on a TLS port");
+            buffers.releaseAll();
+            throw failure;
+        }
     }
 
     private void checkUsable() throws TlsException {

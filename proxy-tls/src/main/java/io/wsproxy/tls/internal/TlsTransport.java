@@ -5,6 +5,7 @@ import io.wsproxy.internal.transport.Transport;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
@@ -25,6 +26,8 @@ import javax.net.ssl.StandardConstants;
  * <p>Loop-thread only.
  */
 public final class TlsTransport implements Transport {
+    private static final byte[] PLAIN_TEXT_ANSWER = plainTextAnswer();
+
     private final SocketChannel channel;
     private final TlsConnection tls;
     /** close_notify is queued; the FIN follows once it is written. */
@@ -43,7 +46,15 @@ public final class TlsTransport implements Transport {
 
     @Override
     public int read(ByteBuffer destination) throws IOException {
-        int n = tls.read(destination);
+        int n;
+        try {
+            n = tls.read(destination);
+        } catch (TlsException e) {
+            if (tls.plainTextPeer() && !tls.engine().getUseClientMode()) {
+                answerPlainText();
+            }
+            throw e;
+        }
         // Buffers that hold nothing go back to the loop after every call (a free-list push, no allocation).
         tls.releaseBuffers();
         return n;
@@ -122,6 +133,24 @@ public final class TlsTransport implements Transport {
     @Override
     public String toString() {
         return "tls";
+    }
+
+    /**
+     * A plain HTTP request on a TLS port gets a plain {@code 400} that says why, as nginx answers it, rather than a
+     * silent close that leaves the operator guessing. Best effort: one non-blocking write.
+     */
+    private void answerPlainText() {
+        try {
+            channel.write(ByteBuffer.wrap(PLAIN_TEXT_ANSWER));
+        } catch (IOException e) {
+            // The connection is closed next either way.
+        }
+    }
+
+    private static byte[] plainTextAnswer() {
+        String body = "This port speaks TLS: connect with wss:// (or https://).\n";
+        return ("HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: " + body.length()
+                + "\r\nConnection: close\r\n\r\n" + body).getBytes(StandardCharsets.US_ASCII);
     }
 
     private static TlsInfo describe(SSLEngine engine) {
