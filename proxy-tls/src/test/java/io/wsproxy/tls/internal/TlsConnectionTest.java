@@ -2,6 +2,7 @@ package io.wsproxy.tls.internal;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -204,6 +205,25 @@ class TlsConnectionTest {
             }
             assertEquals("The peer started a TLS renegotiation, which is refused", await(server.failure));
             await(server.socketClosed);
+        }
+    }
+
+    @Test
+    void aTls13KeyUpdateFromThePeerIsFollowedAndTrafficGoesOn() throws Exception {
+        try (TlsTestLoop server = new TlsTestLoop(serverContext, TlsTestLoop.Mode.ECHO, 1024, 0);
+             SSLSocket client = connect(server, "TLSv1.3")) {
+            byte[] message = new byte[5000];
+            new Random(7).nextBytes(message);
+            exchange(client, message, 3);
+            for (int i = 0; i < 3; i++) {
+                // On an established TLS 1.3 connection the JDK sends a KeyUpdate asking the peer to update too:
+                // records after it are encrypted with new keys, which the driver must follow both ways.
+                client.startHandshake();
+                client.getOutputStream().write(message);
+                client.getOutputStream().flush();
+                assertArrayEquals(message, client.getInputStream().readNBytes(message.length));
+            }
+            assertNull(server.failure.getNow(null), "no failure");
         }
     }
 
