@@ -40,6 +40,22 @@ public final class RawClient implements AutoCloseable {
         return new RawClient(socket, address);
     }
 
+    /**
+     * Connects over TLS with {@code factory} (an {@code SSLSocketFactory}, whose trust decides what the proxy's
+     * certificate must be) and completes the TLS handshake; the WebSocket handshake is the caller's.
+     */
+    public static RawClient connectTls(InetSocketAddress address, javax.net.ssl.SSLSocketFactory factory)
+            throws IOException {
+        Socket tcp = new Socket();
+        tcp.setTcpNoDelay(true);
+        tcp.connect(address, 5_000);
+        javax.net.ssl.SSLSocket socket = (javax.net.ssl.SSLSocket) factory.createSocket(tcp, "localhost",
+                address.getPort(), true);
+        socket.setSoTimeout(5_000);
+        socket.startHandshake();
+        return new RawClient(socket, address);
+    }
+
     /** Connects and completes a WebSocket handshake (no subprotocol, no extension), checking the 101 and Accept. */
     public static RawClient open(InetSocketAddress address) throws IOException {
         RawClient client = connect(address);
