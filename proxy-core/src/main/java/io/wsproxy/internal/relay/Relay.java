@@ -120,7 +120,21 @@ public final class Relay {
             throw e;
         }
         lifecycle = Lifecycle.RUNNING;
-        log.info("wsproxy listening on {} relaying to {} with {} loops", addresses, config.pool, loopCount);
+        log.info("wsproxy listening on {} relaying to {} with {} loops", uris(), config.pool, loopCount);
+    }
+
+    /** The bound listeners as {@code ws://host:port} or {@code wss://host:port}, for log lines. */
+    private List<String> uris() {
+        List<String> uris = new ArrayList<>();
+        List<InetSocketAddress> bound = addresses;
+        for (int i = 0; i < bound.size(); i++) {
+            Listener listener = listen.get(i);
+            String scheme = listener.transport() == null ? "ws" : listener.transport().scheme();
+            InetSocketAddress address = bound.get(i);
+            String host = address.getAddress().getHostAddress();
+            uris.add(scheme + "://" + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + address.getPort());
+        }
+        return uris;
     }
 
     private static void awaitRegistration(CompletableFuture<Void> registered, InetSocketAddress address)
@@ -287,7 +301,7 @@ public final class Relay {
             }
         }
         lifecycle = Lifecycle.STOPPED;
-        log.info("wsproxy on {} stopped", addresses);
+        log.info("wsproxy on {} stopped", uris());
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
