@@ -57,6 +57,8 @@ public final class TlsConnection {
     /** The peer's first byte was looked at: see {@link #plainTextPeer()}. */
     private boolean firstByteChecked;
     private boolean plainTextPeer;
+    /** {@link #read} returned -1. Until then an end of input it has seen is still to be reported. */
+    private boolean endReported;
     private boolean outboundClosed;
     /** Set once; the connection is unusable afterwards. */
     private TlsException failure;
@@ -129,10 +131,12 @@ public final class TlsConnection {
             return produced;
         }
         if (inboundDone) {
+            endReported = true;
             return -1;
         }
         if (buffers.socketEnded() && !buffers.completeRecordBuffered()) {
             truncated = true;
+            endReported = true;
             return -1;
         }
         return 0;
@@ -212,8 +216,9 @@ public final class TlsConnection {
     }
 
     /**
-     * Whether {@link #read} may return bytes without a new selector event: decrypted bytes are waiting, a complete
-     * record is buffered, or delegated tasks remain.
+     * Whether {@link #read} may return bytes, or the end of the input, without a new selector event: decrypted
+     * bytes are waiting, a complete record is buffered, delegated tasks remain, or the input ended and no read has
+     * returned -1 yet.
      */
     public boolean hasBufferedInput() {
         if (failure != null) {
@@ -223,8 +228,11 @@ public final class TlsConnection {
         // A record cannot be decrypted while a message the engine must send first (a key update answer) waits for
         // the socket: OP_WRITE comes first then, and reading again now would only spin.
         boolean wrapBlocked = status == HandshakeStatus.NEED_WRAP && buffers.outputPending();
+        // The end of the input (close_notify, or the socket's end of stream) may arrive with the last records: the
+        // read that decrypts them returns their bytes, and no selector event announces the end afterwards.
+        boolean endPending = !endReported && (inboundDone || buffers.socketEnded());
         return buffers.hasStagedBytes() || !inboundDone && !wrapBlocked && buffers.completeRecordBuffered()
-                || status == HandshakeStatus.NEED_TASK;
+                || status == HandshakeStatus.NEED_TASK || endPending;
     }
 
     /**
