@@ -1,6 +1,8 @@
 package io.wsproxy.examples;
 
 import io.wsproxy.ProxyServer;
+import io.wsproxy.tls.ServerTls;
+import io.wsproxy.tls.UpstreamTls;
 import io.wsproxy.upstream.BalancingStrategy;
 import io.wsproxy.upstream.UpstreamPool;
 import java.io.IOException;
@@ -12,12 +14,14 @@ import java.util.stream.Collectors;
 
 /**
  * The standalone runner, main class of {@code wsproxy.jar}: parses the command line ({@link RunnerOptions}), starts
- * a {@link ProxyServer} (and with {@code --demo} two {@link EchoServer}s as upstreams), prints where it listens, and
- * shuts down gracefully on SIGTERM or SIGINT.
+ * a {@link ProxyServer} (and with {@code --demo} two {@link EchoServer}s as upstreams), prints where it listens,
+ * reloads its TLS certificates on SIGHUP, and shuts down gracefully on SIGTERM or SIGINT.
  *
  * <p>Only {@link #main} exits the JVM; {@link #start} and {@link #run} return, so tests drive the runner in-process.
  * Exit status: 0 after {@code --help} or a graceful shutdown, 1 when the proxy cannot start (e.g. port in use),
- * 2 for a command-line mistake. Errors are one line on stderr, without a stack trace.
+ * 2 for a command-line mistake, which includes a file named by a TLS flag that does not load (as a host name that
+ * does not resolve: the value of a flag is wrong, not the machine's state). Errors are one line on stderr, without
+ * a stack trace.
  */
 public final class Runner {
     static final int EXIT_OK = 0;
@@ -31,13 +35,20 @@ public final class Runner {
     }
 
     public static void main(String[] args) {
-        System.exit(run(args, System.out, System.err, ShutdownSignal.onTerminateOrInterrupt()));
+        System.exit(run(args, System.out, System.err, ShutdownSignal.onTerminateOrInterrupt(),
+                ReloadSignal.onHangup()));
+    }
+
+    /** {@link #run(String[], PrintStream, PrintStream, ShutdownSignal, ReloadSignal)} without reload requests. */
+    static int run(String[] args, PrintStream out, PrintStream err, ShutdownSignal shutdown) {
+        return run(args, out, err, shutdown, ReloadSignal.manual());
     }
 
     /**
-     * Runs the proxy of {@code args} until {@code shutdown} is requested, then closes it. Returns the exit status.
+     * Runs the proxy of {@code args} until {@code shutdown} is requested, then closes it; while it serves wss://,
+     * each {@code reload} request reloads the certificates. Returns the exit status.
      */
-    static int run(String[] args, PrintStream out, PrintStream err, ShutdownSignal shutdown) {
+    static int run(String[] args, PrintStream out, PrintStream err, ShutdownSignal shutdown, ReloadSignal reload) {
         RunnerOptions options;
         try {
             options = RunnerOptions.parse(args);
@@ -51,7 +62,10 @@ public final class Runner {
         }
         RunningProxy running;
         try {
-            running = start(options, out);
+            running = start(options, out, reload);
+        } catch (UsageException e) {
+            err.println("wsproxy: " + e.getMessage());
+            return EXIT_USAGE;
         } catch (IOException e) {
             err.println("wsproxy: " + e.getMessage());
             return EXIT_CANNOT_START;
@@ -63,6 +77,7 @@ public final class Runner {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
+            reload.onRequest(null);
             running.close();
             removeShutdownHook(hook);
         }
@@ -83,32 +98,63 @@ public final class Runner {
     }
 
     /**
-     * Starts the demo backends (with {@code --demo}) and the proxy, then prints one line per listener containing
-     * {@code listening on ws://HOST:PORT} to {@code out}. On failure nothing stays open.
+     * Loads the TLS files, starts the demo backends (with {@code --demo}) and the proxy, then prints one line per
+     * listener containing {@code listening on ws://HOST:PORT} (or {@code wss://}) to {@code out}. On failure nothing
+     * stays open.
      *
-     * @throws IOException if an address cannot be bound; the message names it
+     * @throws UsageException if a file named by a TLS flag does not load; the message names the flag and the file
+     * @throws IOException    if an address cannot be bound; the message names it
      */
-    public static RunningProxy start(RunnerOptions options, PrintStream out) throws IOException {
-        List<EchoServer> demoBackends = options.demo() ? startDemoBackends() : List.of();
+    public static RunningProxy start(RunnerOptions options, PrintStream out) throws UsageException, IOException {
+        return start(options, out, ReloadSignal.manual());
+    }
+
+    /**
+     * As {@link #start(RunnerOptions, PrintStream)}; with wss:// listeners, {@code reload} requests reload the
+     * certificates from before the ready lines are printed (so a SIGHUP sent once they appear is handled).
+     */
+    static RunningProxy start(RunnerOptions options, PrintStream out, ReloadSignal reload)
+            throws UsageException, IOException {
+        ServerTls serverTls = RunnerTls.serverTls(options.tls()).orElse(null);
+        List<EchoServer> demoBackends = List.of();
         ProxyServer proxy;
         try {
-            proxy = proxyBuilder(options, demoBackends).build().start();
-        } catch (IOException | RuntimeException e) {
+            UpstreamTls upstreamTls = RunnerTls.upstreamTls(options.tls(), options.upstreams()).orElse(null);
+            demoBackends = options.demo() ? startDemoBackends() : List.of();
+            proxy = proxyBuilder(options, demoBackends, serverTls, upstreamTls).build().start();
+        } catch (UsageException | IOException | RuntimeException e) {
             demoBackends.forEach(EchoServer::close);
+            if (serverTls != null) {
+                serverTls.close();
+            }
             throw e;
         }
-        RunningProxy running = new RunningProxy(proxy, demoBackends);
+        RunningProxy running = new RunningProxy(proxy, serverTls, demoBackends);
+        if (serverTls != null) {
+            reload.onRequest(running::reloadCertificates);
+        }
         printReady(running, options, out);
         return running;
     }
 
-    private static ProxyServer.Builder proxyBuilder(RunnerOptions options, List<EchoServer> demoBackends) {
+    /** {@code serverTls} and {@code upstreamTls} are null for ws:// listeners and when no upstream is wss://. */
+    private static ProxyServer.Builder proxyBuilder(RunnerOptions options, List<EchoServer> demoBackends,
+            ServerTls serverTls, UpstreamTls upstreamTls) {
         UpstreamPool.Builder pool = UpstreamPool.builder().strategy(BalancingStrategy.byName(options.balance()));
         options.upstreams().forEach(upstream -> pool.add(upstream.toUpstream()));
         demoBackends.forEach(backend -> pool.add(backend.uri().toString()));
 
         ProxyServer.Builder builder = ProxyServer.builder().upstreams(pool.build());
-        options.listen().forEach(builder::listen);
+        for (InetSocketAddress address : options.listen()) {
+            if (serverTls == null) {
+                builder.listen(address);
+            } else {
+                builder.listen(address, serverTls);
+            }
+        }
+        if (upstreamTls != null) {
+            builder.upstreamTls(upstreamTls);
+        }
         options.connectTimeout().ifPresent(builder::connectTimeout);
         options.handshakeTimeout().ifPresent(builder::handshakeTimeout);
         options.upstreamHandshakeTimeout().ifPresent(builder::upstreamHandshakeTimeout);
@@ -139,16 +185,18 @@ public final class Runner {
     }
 
     private static void printReady(RunningProxy running, RunnerOptions options, PrintStream out) {
+        String scheme = options.tls().secureListeners() ? "wss://" : "ws://";
         List<InetSocketAddress> bound = running.addresses();
         for (int i = 0; i < bound.size(); i++) {
-            out.println("wsproxy: listening on ws://" + Addresses.format(asRequested(options, bound, i)));
+            out.println("wsproxy: listening on " + scheme + Addresses.format(asRequested(options, bound, i)));
         }
         String upstreams = running.proxy().upstreams().members().stream()
                 .map(Object::toString)
                 .collect(Collectors.joining(", "));
-        out.println("wsproxy: relaying to " + upstreams + " (" + options.balance() + ")");
+        out.println("wsproxy: relaying to " + upstreams + " (" + options.balance() + ")"
+                + (options.tls().upstreamInsecure() ? "; wss:// upstream certificates NOT verified" : ""));
         if (options.demo()) {
-            out.println("wsproxy: connect with: npx wscat -c ws://"
+            out.println("wsproxy: connect with: npx wscat -c " + scheme
                     + Addresses.format(reachable(asRequested(options, bound, 0))));
         }
         out.flush();

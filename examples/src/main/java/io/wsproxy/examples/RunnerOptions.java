@@ -4,12 +4,12 @@ import io.wsproxy.HeartbeatPolicy;
 import io.wsproxy.upstream.BalancingStrategy;
 import io.wsproxy.upstream.Upstream;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 
@@ -31,20 +31,16 @@ public final class RunnerOptions {
     /** The shortest heartbeat interval, heartbeat timeout and idle timeout: the proxy's timer tick. */
     private static final Duration MIN_TIMER = Duration.ofMillis(10);
 
-    /** Flags from DESIGN.md that the runner will take once the feature exists, with what is missing. */
-    private static final Map<String, String> NOT_SUPPORTED_YET = Map.of(
-            "--tls-cert", "TLS",
-            "--tls-key", "TLS");
-
     private static final String USAGE = String.join("\n",
             "Usage: java -jar wsproxy.jar [flags]",
             "",
-            "A WebSocket (ws://) load-balancing reverse proxy.",
+            "A WebSocket (ws:// and wss://) load-balancing reverse proxy.",
             "",
             "Flags (durations are written 500ms, 30s, 2m or 1h):",
             "  --listen HOST:PORT              address to accept clients on; repeatable; default 127.0.0.1:8080",
             "                                  (IPv6 as [::1]:8080; port 0 picks a free port)",
-            "  --upstream URI                  ws://HOST:PORT[;weight=N] to relay to; repeatable",
+            "  --upstream URI                  ws://HOST:PORT or wss://HOST:PORT, optionally ;weight=N, to relay to;",
+            "                                  repeatable",
             "  --balance NAME                  balancing strategy: round-robin (default)",
             "  --demo                          start two echo backends on 127.0.0.1 and relay to them too",
             "  --connect-timeout D             TCP connect to one upstream; then the next is tried (default 5s)",
@@ -65,8 +61,26 @@ public final class RunnerOptions {
             "  --event-loops N                 event-loop threads (default: one per processor)",
             "  --help                          print this help and exit",
             "",
+            "TLS (files in PEM form):",
+            "  --tls-cert FILE                 certificate chain, the server's own certificate first: with --tls-key,",
+            "                                  every listener serves wss://",
+            "  --tls-key FILE                  private key of the --tls-cert in the same position; the pair is",
+            "                                  repeatable for SNI: each serves the names in its certificate, the",
+            "                                  first pair also clients that send another name or none",
+            "  --tls-key-password PASS         password of encrypted keys (other users may see it in ps; prefer",
+            "                                  --tls-key-password-file)",
+            "  --tls-key-password-file FILE    password of encrypted keys: the first line of FILE",
+            "  --tls-client-ca FILE            ask clients for a certificate issued by a CA in FILE (mutual TLS)",
+            "  --tls-client-auth MODE          required (default with --tls-client-ca) or optional",
+            "  --tls-watch D                   check the certificate, key and CA files every D and reload them when",
+            "                                  they change; SIGHUP reloads them too; files that do not load leave",
+            "                                  the previous certificates in use",
+            "  --upstream-ca FILE              CAs to verify wss:// upstreams with (default: the JDK's trusted CAs)",
+            "  --upstream-insecure             do not verify wss:// upstreams' certificates (for development only)",
+            "",
             "Exit status: 0 after a graceful shutdown or --help, 1 if the proxy cannot start (e.g. port in use),",
-            "2 for a command-line mistake.",
+            "2 for a command-line mistake, which includes a certificate, key, password or CA file that does not",
+            "load.",
             "");
 
     private final boolean help;
@@ -85,8 +99,9 @@ public final class RunnerOptions {
     private final HeartbeatPolicy heartbeat;
     private final Duration idleTimeout;
     private final Integer shutdownCloseCode;
+    private final TlsOptions tls;
 
-    private RunnerOptions(Parser parser) {
+    private RunnerOptions(Parser parser, TlsOptions tls) {
         this.help = parser.help;
         this.demo = parser.demo;
         this.listen = parser.listen.isEmpty() ? List.of(DEFAULT_LISTEN) : List.copyOf(parser.listen);
@@ -103,6 +118,7 @@ public final class RunnerOptions {
         this.heartbeat = parser.heartbeat();
         this.idleTimeout = parser.idleTimeout;
         this.shutdownCloseCode = parser.shutdownCloseCode;
+        this.tls = tls;
     }
 
     /**
@@ -114,10 +130,10 @@ public final class RunnerOptions {
         Parser parser = new Parser();
         if (Arrays.asList(args).contains("--help") || Arrays.asList(args).contains("-h")) {
             parser.help = true;
-            return new RunnerOptions(parser);
+            return new RunnerOptions(parser, TlsOptions.none());
         }
-        parser.parse(args);
-        return new RunnerOptions(parser);
+        TlsOptions tls = parser.parse(args);
+        return new RunnerOptions(parser, tls);
     }
 
     /** The {@code --help} text, ending with a line break. */
@@ -200,6 +216,11 @@ public final class RunnerOptions {
         return shutdownCloseCode == null ? OptionalInt.empty() : OptionalInt.of(shutdownCloseCode);
     }
 
+    /** The {@code --tls-*} and {@code --upstream-ca}/{@code --upstream-insecure} flags. */
+    public TlsOptions tls() {
+        return tls;
+    }
+
     /** Walks the arguments once, collecting values; the first mistake ends the walk. */
     private static final class Parser {
         private boolean help;
@@ -222,8 +243,10 @@ public final class RunnerOptions {
         private HeartbeatPolicy.Sides pingSide;
         private Duration idleTimeout;
         private Integer shutdownCloseCode;
+        private final TlsOptions.Parser tls = new TlsOptions.Parser();
 
-        void parse(String[] args) throws UsageException {
+        /** Takes every argument and returns the TLS flags, checked. */
+        TlsOptions parse(String[] args) throws UsageException {
             for (int i = 0; i < args.length; i++) {
                 String argument = args[i];
                 if (!argument.startsWith("--")) {
@@ -232,18 +255,16 @@ public final class RunnerOptions {
                 int equals = argument.indexOf('=');
                 String flag = equals < 0 ? argument : argument.substring(0, equals);
                 String inlineValue = equals < 0 ? null : argument.substring(equals + 1);
-                if (NOT_SUPPORTED_YET.containsKey(flag)) {
-                    throw new UsageException(flag + " is not supported yet (no " + NOT_SUPPORTED_YET.get(flag)
-                            + " in this version)");
-                }
-                if (flag.equals("--demo") || flag.equals("--no-heartbeat")) {
+                if (flag.equals("--demo") || flag.equals("--no-heartbeat") || TlsOptions.Parser.isSwitch(flag)) {
                     if (inlineValue != null) {
                         throw new UsageException(flag + " takes no value");
                     }
                     if (flag.equals("--demo")) {
                         demo = true;
-                    } else {
+                    } else if (flag.equals("--no-heartbeat")) {
                         noHeartbeat = true;
+                    } else {
+                        tls.acceptSwitch();
                     }
                     continue;
                 }
@@ -269,6 +290,7 @@ public final class RunnerOptions {
                     throw new UsageException("--no-heartbeat: cannot be combined with " + pingFlag);
                 }
             }
+            return tls.finish(upstreams);
         }
 
         /** The heartbeat the flags describe; the values were checked against the policy's bounds already. */
@@ -309,7 +331,7 @@ public final class RunnerOptions {
                 case "--shutdown-close-code":
                     return true;
                 default:
-                    return false;
+                    return TlsOptions.Parser.isValueFlag(flag);
             }
         }
 
@@ -319,6 +341,10 @@ public final class RunnerOptions {
             }
             if (value == null) {
                 throw new UsageException(flag + ": missing value");
+            }
+            if (TlsOptions.Parser.isValueFlag(flag)) {
+                tls.accept(flag, value);
+                return;
             }
             switch (flag) {
                 case "--listen":
@@ -401,8 +427,11 @@ public final class RunnerOptions {
             } catch (IllegalArgumentException e) {
                 throw new UsageException("--upstream: " + startLowerCase(e.getMessage()));
             }
-            if (upstreamAddresses.contains(upstream.address())) {
-                throw new UsageException("--upstream: " + upstream.uri() + " is given twice");
+            int earlier = upstreamAddresses.indexOf(upstream.address());
+            if (earlier >= 0) {
+                URI first = upstreams.get(earlier).uri();
+                throw new UsageException("--upstream: " + upstream.uri() + (first.equals(upstream.uri())
+                        ? " is given twice" : " and " + first + " are the same address"));
             }
             upstreamAddresses.add(upstream.address());
             return new UpstreamOption(upstream.uri(), weight);

@@ -1,22 +1,31 @@
 package io.wsproxy.examples;
 
 import io.wsproxy.ProxyServer;
+import io.wsproxy.tls.ServerTls;
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * A proxy started by the {@link Runner}, with the demo echo backends it relays to, if any. {@link #close()} shuts
- * the proxy down gracefully first (clients get Close 1001, or the {@code --shutdown-close-code}) and then stops
- * the backends.
+ * A proxy started by the {@link Runner}, with its listeners' TLS and the demo echo backends it relays to, if any.
+ * {@link #close()} shuts the proxy down gracefully first (clients get Close 1001, or the
+ * {@code --shutdown-close-code}), then stops watching the certificate files and stops the backends.
  *
  * <p>Thread-safe; {@link #close()} is idempotent.
  */
 public final class RunningProxy implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(RunningProxy.class);
+
     private final ProxyServer proxy;
+    /** Null when the listeners serve ws://. */
+    private final ServerTls tls;
     private final List<EchoServer> demoBackends;
 
-    RunningProxy(ProxyServer proxy, List<EchoServer> demoBackends) {
+    RunningProxy(ProxyServer proxy, ServerTls tls, List<EchoServer> demoBackends) {
         this.proxy = proxy;
+        this.tls = tls;
         this.demoBackends = List.copyOf(demoBackends);
     }
 
@@ -29,9 +38,35 @@ public final class RunningProxy implements AutoCloseable {
         return proxy;
     }
 
+    /** The listeners' TLS ({@code --tls-cert}); empty when they serve ws://. */
+    public Optional<ServerTls> tls() {
+        return Optional.ofNullable(tls);
+    }
+
     /** The echo backends started for {@code --demo}; empty otherwise. */
     public List<EchoServer> demoBackends() {
         return demoBackends;
+    }
+
+    /**
+     * Loads the certificate, key and CA files again and serves them to new connections; open connections keep
+     * theirs. This is what SIGHUP does. Logs one line: the certificates now served, or a warning naming the file
+     * that does not load, in which case the previous certificates stay in use.
+     *
+     * @return whether the files were loaded; false also when the listeners serve ws://
+     */
+    public synchronized boolean reloadCertificates() {
+        if (tls == null) {
+            log.info("No TLS certificates to reload: the listeners serve ws://");
+            return false;
+        }
+        try {
+            tls.reload();
+            return true;
+        } catch (RuntimeException e) {
+            log.warn("TLS certificates not reloaded, still serving the previous ones: {}", e.getMessage());
+            return false;
+        }
     }
 
     @Override
@@ -39,6 +74,9 @@ public final class RunningProxy implements AutoCloseable {
         try {
             proxy.close();
         } finally {
+            if (tls != null) {
+                tls.close();
+            }
             demoBackends.forEach(EchoServer::close);
         }
     }

@@ -10,6 +10,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
 import org.java_websocket.WebSocket;
 import org.java_websocket.client.WebSocketClient;
 import org.java_websocket.framing.Framedata;
@@ -38,6 +39,33 @@ final class RecordingClient extends WebSocketClient {
         RecordingClient client = new RecordingClient(uri);
         assertTrue(client.connectBlocking(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS), "could not connect to " + uri);
         return client;
+    }
+
+    /** Connects over TLS to a wss:// {@code uri}, trusting what {@code tls} trusts, and waits for the upgrade. */
+    static RecordingClient connect(URI uri, SSLContext tls) throws InterruptedException {
+        RecordingClient client = new RecordingClient(uri);
+        client.setSocketFactory(tls.getSocketFactory());
+        assertTrue(client.connectBlocking(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS),
+                () -> "could not connect to " + uri + ": " + client.closed);
+        return client;
+    }
+
+    /**
+     * Whether a connection to {@code uri} (over {@code tls} when not null) completes its TLS handshake and upgrade
+     * within {@link #TIMEOUT}; closed either way.
+     */
+    static boolean upgrades(URI uri, SSLContext tls) throws InterruptedException {
+        RecordingClient client = new RecordingClient(uri);
+        if (tls != null) {
+            client.setSocketFactory(tls.getSocketFactory());
+        }
+        boolean open = client.connectBlocking(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        if (open) {
+            client.closeBlocking();
+        } else {
+            client.close();
+        }
+        return open;
     }
 
     /** The next message received, waiting up to {@link #TIMEOUT}. */

@@ -6,8 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.wsproxy.HeartbeatPolicy;
+import io.wsproxy.tls.ClientAuth;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -38,6 +40,83 @@ class RunnerOptionsTest {
                 HeartbeatPolicy.Sides.BOTH);
         assertEquals(Optional.empty(), options.idleTimeout());
         assertEquals(OptionalInt.empty(), options.shutdownCloseCode());
+        assertNoTls(options.tls());
+    }
+
+    @Test
+    void tlsCertAndKeyMakeTheListenersSecure() throws UsageException {
+        TlsOptions tls = RunnerOptions.parse("--demo", "--tls-cert", "fullchain.pem", "--tls-key=privkey.pem").tls();
+
+        assertTrue(tls.secureListeners());
+        assertEquals(List.of(new TlsOptions.Certificate(Path.of("fullchain.pem"), Path.of("privkey.pem"))),
+                tls.certificates());
+        assertEquals(Optional.empty(), tls.keyPassword());
+        assertEquals(Optional.empty(), tls.keyPasswordFile());
+        assertEquals(ClientAuth.NONE, tls.clientAuth());
+        assertEquals(Optional.empty(), tls.clientCa());
+        assertEquals(Optional.empty(), tls.watch());
+    }
+
+    @Test
+    void repeatedPairsArePairedByPositionTheFirstBeingTheDefault() throws UsageException {
+        TlsOptions tls = RunnerOptions.parse("--demo", "--tls-cert", "a.pem", "--tls-cert", "b.pem",
+                "--tls-key", "a.key", "--tls-key", "b.key", "--tls-cert", "c.pem", "--tls-key", "c.key").tls();
+
+        assertEquals(List.of(new TlsOptions.Certificate(Path.of("a.pem"), Path.of("a.key")),
+                new TlsOptions.Certificate(Path.of("b.pem"), Path.of("b.key")),
+                new TlsOptions.Certificate(Path.of("c.pem"), Path.of("c.key"))), tls.certificates());
+    }
+
+    @Test
+    void readsTheKeyPasswordFromTheCommandLineOrAFile() throws UsageException {
+        assertEquals(Optional.of("correct horse"), RunnerOptions.parse("--demo", "--tls-cert", "c.pem",
+                "--tls-key", "k.pem", "--tls-key-password", "correct horse").tls().keyPassword());
+        TlsOptions fromFile = RunnerOptions.parse("--demo", "--tls-cert", "c.pem", "--tls-key", "k.pem",
+                "--tls-key-password-file", "/run/secrets/key-password").tls();
+        assertEquals(Optional.of(Path.of("/run/secrets/key-password")), fromFile.keyPasswordFile());
+        assertEquals(Optional.empty(), fromFile.keyPassword());
+        assertEquals(Optional.of("--starts-with-dashes"), RunnerOptions.parse("--demo", "--tls-cert", "c.pem",
+                "--tls-key", "k.pem", "--tls-key-password=--starts-with-dashes").tls().keyPassword());
+    }
+
+    @Test
+    void aClientCaRequiresClientCertificatesUnlessTheyAreOptional() throws UsageException {
+        TlsOptions required = RunnerOptions.parse("--demo", "--tls-cert", "c.pem", "--tls-key", "k.pem",
+                "--tls-client-ca", "clients.pem").tls();
+        assertEquals(Optional.of(Path.of("clients.pem")), required.clientCa());
+        assertEquals(ClientAuth.REQUIRED, required.clientAuth());
+
+        assertEquals(ClientAuth.OPTIONAL, RunnerOptions.parse("--demo", "--tls-cert", "c.pem", "--tls-key", "k.pem",
+                "--tls-client-ca", "clients.pem", "--tls-client-auth", "Optional").tls().clientAuth());
+        assertEquals(ClientAuth.REQUIRED, RunnerOptions.parse("--demo", "--tls-cert", "c.pem", "--tls-key", "k.pem",
+                "--tls-client-auth=required", "--tls-client-ca", "clients.pem").tls().clientAuth());
+    }
+
+    @Test
+    void readsTheWatchInterval() throws UsageException {
+        assertEquals(Optional.of(Duration.ofMinutes(1)), RunnerOptions.parse("--demo", "--tls-cert", "c.pem",
+                "--tls-key", "k.pem", "--tls-watch", "1m").tls().watch());
+        assertEquals(Optional.of(Duration.ofMillis(10)), RunnerOptions.parse("--demo", "--tls-cert", "c.pem",
+                "--tls-key", "k.pem", "--tls-watch=10ms").tls().watch());
+    }
+
+    @Test
+    void wssUpstreamsTakeACaBundleOrNoVerification() throws UsageException {
+        RunnerOptions withCa = RunnerOptions.parse("--upstream", "wss://127.0.0.1:9443;weight=2",
+                "--upstream-ca", "internal-ca.pem");
+        assertEquals(List.of(new UpstreamOption(URI.create("wss://127.0.0.1:9443"), 2)), withCa.upstreams());
+        assertEquals(Optional.of(Path.of("internal-ca.pem")), withCa.tls().upstreamCa());
+        assertFalse(withCa.tls().upstreamInsecure());
+        assertFalse(withCa.tls().secureListeners());
+
+        TlsOptions insecure = RunnerOptions.parse("--upstream", UPSTREAM, "--upstream", "wss://127.0.0.1:9443",
+                "--upstream-insecure").tls();
+        assertTrue(insecure.upstreamInsecure());
+        assertEquals(Optional.empty(), insecure.upstreamCa());
+
+        assertEquals("wss://127.0.0.1:443", RunnerOptions.parse("--upstream", "wss://127.0.0.1").upstreams().get(0)
+                .uri().toString());
+        assertNoTls(RunnerOptions.parse("--upstream", "wss://127.0.0.1:9443").tls());
     }
 
     @Test
@@ -139,7 +218,9 @@ class RunnerOptionsTest {
         for (String flag : List.of("--listen", "--upstream", "--balance", "--demo", "--connect-timeout",
                 "--handshake-timeout", "--upstream-handshake-timeout", "--close-timeout", "--send-timeout",
                 "--shutdown-timeout", "--shutdown-close-code", "--max-connections", "--event-loops",
-                "--ping-interval", "--ping-timeout", "--ping-side", "--no-heartbeat", "--idle-timeout", "--help")) {
+                "--ping-interval", "--ping-timeout", "--ping-side", "--no-heartbeat", "--idle-timeout", "--help",
+                "--tls-cert", "--tls-key", "--tls-key-password", "--tls-key-password-file", "--tls-client-ca",
+                "--tls-client-auth", "--tls-watch", "--upstream-ca", "--upstream-insecure")) {
             assertTrue(RunnerOptions.usage().contains("  " + flag + " "), flag);
         }
     }
@@ -166,7 +247,7 @@ class RunnerOptionsTest {
                 Arguments.of(List.of("--demo", "--listen", "127.0.0.1:70000"),
                         "--listen: invalid port '70000' in '127.0.0.1:70000' (use 0 to 65535)"),
                 Arguments.of(List.of("--upstream", "http://127.0.0.1:9001"),
-                        "--upstream: upstream URI must start with ws://, got 'http://127.0.0.1:9001'"),
+                        "--upstream: upstream URI must start with ws:// or wss://, got 'http://127.0.0.1:9001'"),
                 Arguments.of(List.of("--upstream", "ws://"),
                         "--upstream: invalid upstream URI 'ws://': Expected authority"),
                 Arguments.of(List.of("--upstream", UPSTREAM + ";weight=0"),
@@ -215,7 +296,71 @@ class RunnerOptionsTest {
                         "--shutdown-close-code: invalid close code 'going-away'"
                                 + " (use 1001 Going Away or 1012 Service Restart)"),
                 Arguments.of(List.of("--demo", "--tls-cert", "cert.pem"),
-                        "--tls-cert is not supported yet (no TLS in this version)"));
+                        "--tls-key: missing for --tls-cert cert.pem (give each --tls-cert its --tls-key, in the same"
+                                + " order)"),
+                Arguments.of(List.of("--demo", "--tls-key", "key.pem"),
+                        "--tls-cert: missing for --tls-key key.pem (give each --tls-key its --tls-cert, in the same"
+                                + " order)"),
+                Arguments.of(List.of("--demo", "--tls-cert", "a.pem", "--tls-key", "a.key", "--tls-cert", "b.pem"),
+                        "--tls-key: missing for --tls-cert b.pem (give each --tls-cert its --tls-key, in the same"
+                                + " order)"),
+                Arguments.of(List.of("--demo", "--tls-cert", "a.pem", "--tls-key", "a.key", "--tls-key", "b.key"),
+                        "--tls-cert: missing for --tls-key b.key (give each --tls-key its --tls-cert, in the same"
+                                + " order)"),
+                Arguments.of(List.of("--demo", "--tls-cert"), "--tls-cert: missing value"),
+                Arguments.of(List.of("--demo", "--tls-cert", "--tls-key", "k.pem"), "--tls-cert: missing value"),
+                Arguments.of(List.of("--demo", "--tls-cert=", "--tls-key", "k.pem"), "--tls-cert: missing value"),
+                Arguments.of(List.of("--demo", "--tls-cert", "c.pem", "--tls-key"), "--tls-key: missing value"),
+                Arguments.of(List.of("--demo", "--tls-cert", "c\u0000.pem", "--tls-key", "k.pem"),
+                        "--tls-cert: invalid file name 'c\u0000.pem' (Nul character not allowed)"),
+                Arguments.of(List.of("--demo", "--tls-cert", "c.pem", "--tls-key", "k.pem", "--tls-key-password"),
+                        "--tls-key-password: missing value"),
+                Arguments.of(List.of("--demo", "--tls-cert", "c.pem", "--tls-key", "k.pem", "--tls-key-password="),
+                        "--tls-key-password: missing value"),
+                Arguments.of(List.of("--demo", "--tls-cert", "c.pem", "--tls-key", "k.pem",
+                        "--tls-key-password", "secret", "--tls-key-password-file", "password.txt"),
+                        "--tls-key-password-file: cannot be combined with --tls-key-password"),
+                Arguments.of(List.of("--demo", "--tls-key-password", "secret"),
+                        "--tls-key-password: needs --tls-cert and --tls-key (the listeners' certificate)"),
+                Arguments.of(List.of("--demo", "--tls-key-password-file", "password.txt"),
+                        "--tls-key-password-file: needs --tls-cert and --tls-key (the listeners' certificate)"),
+                Arguments.of(List.of("--demo", "--tls-client-ca", "clients.pem"),
+                        "--tls-client-ca: needs --tls-cert and --tls-key (the listeners' certificate)"),
+                Arguments.of(List.of("--demo", "--tls-client-auth", "optional"),
+                        "--tls-client-auth: needs --tls-cert and --tls-key (the listeners' certificate)"),
+                Arguments.of(List.of("--demo", "--tls-watch", "1m"),
+                        "--tls-watch: needs --tls-cert and --tls-key (the listeners' certificate)"),
+                Arguments.of(List.of("--demo", "--tls-cert", "c.pem", "--tls-key", "k.pem",
+                        "--tls-client-auth", "optional"),
+                        "--tls-client-auth: needs --tls-client-ca FILE (the CAs that issue the client certificates)"),
+                Arguments.of(List.of("--demo", "--tls-cert", "c.pem", "--tls-key", "k.pem",
+                        "--tls-client-ca", "clients.pem", "--tls-client-auth", "none"),
+                        "--tls-client-auth: unknown mode 'none' (use optional or required)"),
+                Arguments.of(List.of("--demo", "--tls-cert", "c.pem", "--tls-key", "k.pem", "--tls-watch", "5ms"),
+                        "--tls-watch: 5ms is too short (use at least 10ms)"),
+                Arguments.of(List.of("--demo", "--tls-cert", "c.pem", "--tls-key", "k.pem", "--tls-watch", "often"),
+                        "--tls-watch: invalid duration 'often' (use e.g. 500ms, 30s, 2m)"),
+                Arguments.of(List.of("--upstream", "wss://127.0.0.1:9443", "--upstream-ca", "ca.pem",
+                        "--upstream-insecure"),
+                        "--upstream-insecure: cannot be combined with --upstream-ca"),
+                Arguments.of(List.of("--upstream", "wss://127.0.0.1:9443", "--upstream-insecure=yes"),
+                        "--upstream-insecure takes no value"),
+                Arguments.of(List.of("--upstream", "wss://127.0.0.1:9443", "--upstream-ca"),
+                        "--upstream-ca: missing value"),
+                Arguments.of(List.of("--demo", "--upstream", UPSTREAM, "--upstream-ca", "ca.pem"),
+                        "--upstream-ca: applies to wss:// upstreams, and no --upstream is wss://"),
+                Arguments.of(List.of("--demo", "--upstream-insecure"),
+                        "--upstream-insecure: applies to wss:// upstreams, and no --upstream is wss://"),
+                Arguments.of(List.of("--upstream", "wss://127.0.0.1:9443", "--upstream", "ws://127.0.0.1:9443"),
+                        "--upstream: ws://127.0.0.1:9443 and wss://127.0.0.1:9443 are the same address"));
+    }
+
+    private static void assertNoTls(TlsOptions tls) {
+        assertFalse(tls.secureListeners());
+        assertEquals(List.of(), tls.certificates());
+        assertEquals(ClientAuth.NONE, tls.clientAuth());
+        assertEquals(Optional.empty(), tls.upstreamCa());
+        assertFalse(tls.upstreamInsecure());
     }
 
     /** {@link HeartbeatPolicy} has no {@code equals}, so its parts are compared. */

@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
 
 /** The runner in-process: real sockets on 127.0.0.1, demo backends, and the exit statuses of {@code run}. */
 class RunnerTest {
-    private static final Pattern LISTENING = Pattern.compile("listening on (ws://\\S+)");
+    private static final Pattern LISTENING = Pattern.compile("listening on (wss?://\\S+)");
 
     @Test
     void demoRelaysTextAndBinaryMessagesToTheEchoBackends() throws Exception {
