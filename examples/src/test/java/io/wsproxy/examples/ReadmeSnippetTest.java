@@ -20,23 +20,33 @@ class ReadmeSnippetTest {
 
     @Test
     void embeddingSnippetIsEmbeddingExampleVerbatim() throws IOException {
-        String example = Files.readString(EXAMPLE);
+        assertSnippetIsVerbatim(EXAMPLE, 0);
+    }
+
+    @Test
+    void tlsSnippetIsTlsEmbeddingExampleVerbatim() throws IOException {
+        assertSnippetIsVerbatim(MODULE.resolve("src/main/java/io/wsproxy/examples/TlsEmbeddingExample.java"), 1);
+    }
+
+    /** The README's Java block number {@code index} is the code between {@code example}'s README markers. */
+    private static void assertSnippetIsVerbatim(Path exampleFile, int index) throws IOException {
+        String example = Files.readString(exampleFile);
         Matcher marked = Pattern.compile("\\n( *)// README:begin\\n(.*?)\\n *// README:end", Pattern.DOTALL)
                 .matcher(example);
-        assertTrue(marked.find(), "no README markers in " + EXAMPLE);
+        assertTrue(marked.find(), "no README markers in " + exampleFile);
         String indent = marked.group(1);
         String snippet = marked.group(2).lines()
                 .map(line -> line.startsWith(indent) ? line.substring(indent.length()) : line)
                 .collect(Collectors.joining("\n"));
 
-        List<String> readmeBlock = javaBlock(Files.readString(README)).lines().collect(Collectors.toList());
+        List<String> readmeBlock = javaBlock(Files.readString(README), index).lines().collect(Collectors.toList());
         List<String> imports = readmeBlock.stream().filter(line -> line.startsWith("import ")).toList();
         String code = readmeBlock.stream().filter(line -> !line.startsWith("import ")).collect(Collectors.joining("\n"))
                 .strip();
 
-        assertEquals(snippet, code, "README.md's embedding example differs from EmbeddingExample.java");
+        assertEquals(snippet, code, "README.md's Java block " + index + " differs from " + exampleFile.getFileName());
         for (String line : imports) {
-            assertTrue(example.contains(line + "\n"), "EmbeddingExample.java lacks " + line);
+            assertTrue(example.contains(line + "\n"), exampleFile.getFileName() + " lacks " + line);
         }
     }
 
@@ -60,10 +70,12 @@ class ReadmeSnippetTest {
         assertTrue(Files.readString(MODULE.resolve("../.ci/run")).contains("mvn -B verify"));
     }
 
-    /** The first fenced Java block of {@code markdown}. */
-    private static String javaBlock(String markdown) {
+    /** Fenced Java block number {@code index} (from 0) of {@code markdown}. */
+    private static String javaBlock(String markdown, int index) {
         Matcher block = Pattern.compile("```java\\n(.*?)```", Pattern.DOTALL).matcher(markdown);
-        assertTrue(block.find(), "no ```java block in README.md");
+        for (int i = 0; i <= index; i++) {
+            assertTrue(block.find(), "README.md has no ```java block number " + index);
+        }
         return block.group(1);
     }
 }
