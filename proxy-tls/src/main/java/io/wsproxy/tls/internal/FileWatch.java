@@ -7,9 +7,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.CRC32;
 import org.slf4j.Logger;
@@ -20,17 +19,13 @@ import org.slf4j.LoggerFactory;
  * Kubernetes secret volume or certbot's renewal counts) and runs an action once after each change. Polling rather
  * than a {@code WatchService}: it sees a file replaced through a link, and reading a few kilobytes of certificates
  * per interval costs next to nothing.
- * Every watch shares one daemon thread, which never keeps the JVM alive.
+ * Every watch shares one daemon thread, which never keeps the JVM alive and ends when no watch is left.
  *
  * <p>Thread-safe.
  */
 public final class FileWatch implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(FileWatch.class);
-    private static final ScheduledExecutorService POLLER = Executors.newSingleThreadScheduledExecutor(task -> {
-        Thread thread = new Thread(task, "wsproxy-tls-watch");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private static final ScheduledThreadPoolExecutor POLLER = poller();
 
     private final List<Path> files;
     private final Runnable onChange;
@@ -78,5 +73,21 @@ public final class FileWatch implements AutoCloseable {
     @Override
     public void close() {
         future.cancel(false);
+    }
+
+    /**
+     * One daemon thread for every watch, which ends a second after the last watch is closed (a cancelled poll is
+     * removed at once), so that nothing lingers when no certificate is watched, as after an application's redeploy.
+     */
+    private static ScheduledThreadPoolExecutor poller() {
+        ScheduledThreadPoolExecutor poller = new ScheduledThreadPoolExecutor(1, task -> {
+            Thread thread = new Thread(task, "wsproxy-tls-watch");
+            thread.setDaemon(true);
+            return thread;
+        });
+        poller.setRemoveOnCancelPolicy(true);
+        poller.setKeepAliveTime(1, TimeUnit.SECONDS);
+        poller.allowCoreThreadTimeOut(true);
+        return poller;
     }
 }
