@@ -1,5 +1,6 @@
 package io.wsproxy.examples;
 
+import io.wsproxy.tls.internal.TrustEverything;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.security.GeneralSecurityException;
@@ -10,7 +11,6 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 
 /**
  * Which certificate a TLS port serves: a TLS handshake with the JDK's client, accepting any certificate, optionally
@@ -50,26 +50,10 @@ final class TlsProbe {
     private static SSLContext acceptingAnything() {
         try {
             SSLContext context = SSLContext.getInstance("TLS");
-            context.init(null, new TrustManager[] {new AcceptAnything()}, null);
+            context.init(null, new TrustManager[] {TrustEverything.INSTANCE}, null);
             return context;
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
-        }
-    }
-
-    /** Trusts every chain: the probe reports what is served, it does not judge it. */
-    private static final class AcceptAnything implements X509TrustManager {
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType) {
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType) {
-        }
-
-        @Override
-        public X509Certificate[] getAcceptedIssuers() {
-            return new X509Certificate[0];
         }
     }
 }

@@ -6,13 +6,12 @@ import io.wsproxy.tls.internal.LoopBuffers;
 import io.wsproxy.tls.internal.TlsConnection;
 import io.wsproxy.tls.internal.TlsDefaults;
 import io.wsproxy.tls.internal.TlsTransport;
+import io.wsproxy.tls.internal.TrustEverything;
 import io.wsproxy.upstream.Upstream;
 import java.io.IOException;
-import java.net.Socket;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Objects;
 import javax.net.ssl.KeyManager;
@@ -21,7 +20,6 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509ExtendedTrustManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,7 +53,7 @@ public final class UpstreamTls implements UpstreamTransport {
         this.insecure = builder.insecure;
         KeyManager[] keys = builder.clientCertificate == null ? null
                 : new KeyManager[] {builder.clientCertificate.keyManager()};
-        TrustManager[] trust = insecure ? new TrustManager[] {new TrustEverything()}
+        TrustManager[] trust = insecure ? new TrustManager[] {TrustEverything.INSTANCE}
                 : builder.trust == null ? null : new TrustManager[] {builder.trust.trustManager()};
         try {
             context = SSLContext.getInstance("TLS");
@@ -174,38 +172,6 @@ public final class UpstreamTls implements UpstreamTransport {
         /** @throws IllegalArgumentException for an unsupported protocol or suite, naming it */
         public UpstreamTls build() {
             return new UpstreamTls(this);
-        }
-    }
-
-    /** Accepts every chain: {@link Builder#insecure()}. */
-    private static final class TrustEverything extends X509ExtendedTrustManager {
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) {
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) {
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType) {
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType) {
-        }
-
-        @Override
-        public X509Certificate[] getAcceptedIssuers() {
-            return new X509Certificate[0];
         }
     }
 }

@@ -8,6 +8,7 @@ import io.wsproxy.tls.KeyMaterial;
 import io.wsproxy.tls.ServerTls;
 import io.wsproxy.tls.TestPki;
 import io.wsproxy.tls.TrustMaterial;
+import io.wsproxy.tls.internal.TrustEverything;
 import io.wsproxy.testing.HttpHead;
 import io.wsproxy.testing.TestClient;
 import io.wsproxy.upstream.UpstreamPool;
@@ -33,11 +34,9 @@ import java.util.concurrent.TimeUnit;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509ExtendedTrustManager;
 import org.java_websocket.drafts.Draft_6455;
 
 /** TLS settings, clients and proxies shared by the wss:// tests; certificates from {@link TestPki#shared()}. */
@@ -86,7 +85,7 @@ public final class TlsFixtures {
      * is (the session's peer certificates) rather than whether it verifies.
      */
     public static SSLContext trustingEverythingContext() {
-        return context(null, new TrustManager[] {new TrustEverything()});
+        return context(null, new TrustManager[] {TrustEverything.INSTANCE});
     }
 
     /** A server context presenting {@code chainFile} with {@code keyFile}: what a wss:// backend serves. */
@@ -198,38 +197,6 @@ public final class TlsFixtures {
                     + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
-        }
-    }
-
-    /** Accepts every chain; the session still records it. */
-    private static final class TrustEverything extends X509ExtendedTrustManager {
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) {
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) {
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType) {
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType) {
-        }
-
-        @Override
-        public X509Certificate[] getAcceptedIssuers() {
-            return new X509Certificate[0];
         }
     }
 }
