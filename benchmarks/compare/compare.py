@@ -2,10 +2,14 @@
 """Aggregation and table for benchmarks/compare/run.sh (standard library only).
 
   compare.py report --records R.jsonl --machine M.env --out FILE.json [--latest latest.json] [--params k=v ...]
+                    [--tls-probes PROBES.env] [--plain latest.json]
       reads the per-run records written by run.sh and the load tool's JSON files, computes the figures, writes
-      the results JSON (to --out and --latest) and prints the table.
+      the results JSON (to --out and --latest) and prints the table; with --plain (a TLS run, and the plain results
+      exist) also the wss vs ws table.
   compare.py table FILE.json [--markdown]
       prints the table of a saved results file (--markdown: as a Markdown table, for the README).
+  compare.py vs PLAIN.json TLS.json [--markdown]
+      the wss vs ws table: per proxy the plain figure, the TLS figure and the change, for the same workloads.
 """
 import argparse
 import json
@@ -78,7 +82,8 @@ def compute(rec, clk_tck):
         hs = first(load, "handshakes") or (hps * elapsed if hps is not None else None)
         out.update(handshakesPerSecond=hps, handshakes=hs,
                    cpuMicrosPerHandshake=per(cpu * 1e6 if cpu is not None else None, hs),
-                   p50Micros=first(load, "p50Micros"), p99Micros=first(load, "p99Micros"))
+                   p50Micros=first(load, "p50Micros"), p99Micros=first(load, "p99Micros"),
+                   tlsSessions=first(load, "tlsSessions"), tlsResumed=first(load, "tlsResumed"))
     return out
 
 
@@ -153,11 +158,37 @@ def report(args):
                 added = r[p] - base[p]
             r["added" + p[0].upper() + p[1:]] = added
     doc = {"machine": machine, "params": params, "results": results}
+    if params.get("tls") == "1":
+        doc["tls"] = tls_summary(results, args.tls_probes)
     text = json.dumps(doc, indent=2, sort_keys=False) + "\n"
     for path in filter(None, [args.out, args.latest]):
         with open(path, "w") as f:
             f.write(text)
     print_table(doc, markdown=False)
+    if args.plain and doc.get("tls") and os.path.exists(args.plain):
+        with open(args.plain) as f:
+            plain = json.load(f)
+        print()
+        print_vs(plain, doc, markdown=False)
+
+
+def tls_summary(results, probes_path):
+    """What each target negotiated: the load tool's (JDK client) protocol and suite, and openssl s_client's view."""
+    negotiated = {}
+    for workload in results.values():
+        for t, r in workload.items():
+            loads = r.get("load") if isinstance(r.get("load"), list) else [r.get("load")]
+            for d in loads:
+                if d and d.get("tlsProtocol") and t not in negotiated:
+                    negotiated[t] = f"{d['tlsProtocol']} {d.get('tlsCipherSuite')}"
+    probes = {}
+    if probes_path and os.path.exists(probes_path):
+        with open(probes_path) as f:
+            for line in f:
+                if "=" in line:
+                    k, v = line.rstrip("\n").split("=", 1)
+                    probes[k] = v
+    return {"loadTool": negotiated, "sClient": probes}
 
 
 def fmt(v, digits=0, signed=False):
@@ -248,6 +279,12 @@ def rows(doc):
             return ""
         return "n/a" if not t.startswith("wsproxy") else fmt(r.get("pingsAnswered"))
 
+    def resumed(t):
+        r = res.get("churn", {}).get(t)
+        if r is None or r.get("tlsSessions") is None:
+            return ""
+        return f"{fmt(r.get('tlsResumed'))} / {fmt(r.get('tlsSessions'))}"
+
     def na_direct(fn):
         return lambda t: "n/a" if t == "direct" and fn(t) not in ("",) else fn(t)
 
@@ -268,6 +305,7 @@ def rows(doc):
         ("  latency p50 / p99 µs", lambda t: lat("echo64k", t, "p50Micros", "p99Micros")),
         (f"churn ({c}): handshakes/s", lambda t: cell("churn", t, "handshakesPerSecond")),
         ("  proxy CPU-µs per handshake", na_direct(lambda t: cell("churn", t, "cpuMicrosPerHandshake", 1))),
+        ("  TLS sessions resumed / established", resumed),
         (f"idle ({i}): RSS KiB per connection, from fresh", kib_per_conn("idle", "rssKibPerConnection")),
         ("  RSS KiB per connection after the first batch", kib_per_conn("idle", "rssKibPerConnectionMarginal")),
         ("  proxy RSS before / with N, MiB", mib("idle", "proxyRssKibBefore", "proxyRssKibWith")),
@@ -304,11 +342,109 @@ def print_table(doc, markdown):
             print(line(r))
     m = doc.get("machine", {})
     print()
+    tls = doc.get("tls")
+    if tls is not None:
+        resumed = doc.get("params", {}).get("tlsResume") == "1"
+        print("wss:// on the client hop of every proxy (direct: plain ws://); "
+              + ("sessions resumed by the load tool" if resumed else "a full TLS handshake per connection in churn"))
+        for t in targets:
+            if t == "direct":
+                continue
+            print(f"  {t}: load tool negotiated {tls.get('loadTool', {}).get(t, '-')}; "
+                  f"openssl s_client: {tls.get('sClient', {}).get(t, '-')}")
+        if m.get("openssl"):
+            print(f"{m.get('openssl')}; haproxy {m.get('haproxySsl', '-')}")
     print(f"machine: nproc {m.get('nproc')}, {m.get('kernel')}, {m.get('cpu')}; ulimit -n {m.get('ulimitNofile')}")
     print(f"java: {m.get('java')}")
     print(f"{m.get('nginx')}; {m.get('haproxy')}")
     print(f"commit {m.get('gitCommit')}{' (dirty tree)' if m.get('gitDirty') == 'true' else ''}, {m.get('date')}; "
           f"'!' = the run had errors or closed connections; µs per message = per round trip (2 relayed frames)")
+
+
+# wss vs ws: (label, workload, key, digits); each cell is "ws → wss (change)". Lower is better for CPU, latency and
+# RSS, higher for throughput; the change is printed either way, the reader knows which.
+VS_ROWS = [
+    ("echo 128 B: proxy CPU-µs per message", "echo128", "cpuMicrosPerMessage", 2),
+    ("  messages/s", "echo128", "messagesPerSecond", 0),
+    ("  latency p50 µs", "echo128", "p50Micros", 0),
+    ("  latency p99 µs", "echo128", "p99Micros", 0),
+    ("  proxy CPU, cores", "echo128", "proxyCpuCores", 2),
+    ("rate: proxy CPU-µs per message", "rate", "cpuMicrosPerMessage", 2),
+    ("  added p50 over direct µs", "rate", "addedP50Micros", 0),
+    ("  added p99 over direct µs", "rate", "addedP99Micros", 0),
+    ("echo 64 KiB: proxy CPU-µs per MB", "echo64k", "cpuMicrosPerMB", 1),
+    ("  MB/s", "echo64k", "mbPerSecond", 1),
+    ("churn: handshakes/s", "churn", "handshakesPerSecond", 0),
+    ("  proxy CPU-µs per handshake", "churn", "cpuMicrosPerHandshake", 1),
+    ("  connect+upgrade p50 µs", "churn", "p50Micros", 0),
+    ("idle: RSS KiB per connection, from fresh", "idle", "rssKibPerConnection", 2),
+    ("  RSS KiB per connection after the first batch", "idle", "rssKibPerConnectionMarginal", 2),
+    ("scale: RSS KiB per connection, from fresh", "scale", "rssKibPerConnection", 2),
+    ("  live heap per connection, bytes (JVM)", "scale", "liveHeapBytesPerConnection", 0),
+]
+# Parameters that must match for the two runs to be compared.
+VS_PARAMS = ["quick", "durationSeconds", "warmupSeconds", "echo128", "rate", "echo64k", "churn", "idle", "scale",
+             "wsproxyJavaOpts", "loadExtraArgs", "sources"]
+
+
+def vs_cell(plain, tls, w, t, key, digits):
+    a = plain["results"].get(w, {}).get(t)
+    b = tls["results"].get(w, {}).get(t)
+    if a is None or b is None:
+        return ""
+    va, vb = a.get(key), b.get(key)
+    if va is None and vb is None:
+        return "-"
+    s = f"{fmt(va, digits)} → {fmt(vb, digits)}"
+    if va is not None and vb is not None and va > 0 and not key.startswith("added"):
+        s += f" ({(vb / va - 1) * 100:+.0f}%)"
+    elif va is not None and vb is not None and key.startswith("added"):
+        s += f" ({vb - va:+,.0f})"
+    if not a.get("ok", True) or not b.get("ok", True):
+        s += " !"
+    return s
+
+
+def print_vs(plain, tls, markdown):
+    """Per proxy and metric: the plain run's figure, the TLS run's, and the change (direct is plain in both runs)."""
+    targets = [t for t in TARGETS
+               if any(t in w for w in plain["results"].values()) and any(t in w for w in tls["results"].values())]
+    table = []
+    for label, w, key, digits in VS_ROWS:
+        row = [label] + [vs_cell(plain, tls, w, t, key, digits) for t in targets]
+        if any(c not in ("", "-") for c in row[1:]):
+            table.append(row)
+    resumed = tls.get("params", {}).get("tlsResume") == "1"
+    title = ("wss vs ws: plain run → TLS run (change); direct is plain ws:// in both runs, its change is run-to-run "
+             "noise; churn " + ("resumes TLS sessions" if resumed else "makes a full TLS handshake per connection"))
+    header = ["workload / metric"] + targets
+    print(title)
+    if markdown:
+        print()
+        print("| " + " | ".join(header) + " |")
+        print("|---" + "|---:" * len(targets) + "|")
+        for r in table:
+            label = "&emsp;" + r[0].strip() if r[0].startswith("  ") else r[0]
+            print("| " + " | ".join([label] + r[1:]) + " |")
+    else:
+        widths = [max(len(r[k]) for r in table + [header]) for k in range(len(header))]
+        line = lambda r: "  ".join(r[0].ljust(widths[0]) if k == 0 else r[k].rjust(widths[k]) for k in range(len(r)))
+        print(line(header))
+        print("-" * (sum(widths) + 2 * len(widths)))
+        for r in table:
+            print(line(r))
+    print()
+    pm, tm = plain.get("machine", {}), tls.get("machine", {})
+    print(f"ws run: {pm.get('date')}, commit {pm.get('gitCommit')}; wss run: {tm.get('date')}, commit "
+          f"{tm.get('gitCommit')}; '!' = a run had errors or closed connections")
+    pp, tp = plain.get("params", {}), tls.get("params", {})
+    differ = [k for k in VS_PARAMS if pp.get(k) != tp.get(k)]
+    if differ:
+        print("WARNING: the two runs differ in " + ", ".join(f"{k} ({pp.get(k)!r} vs {tp.get(k)!r})" for k in differ)
+              + ": the comparison is not like for like")
+    for k in ("nproc", "kernel", "cpu", "java", "nginx", "haproxy"):
+        if pm.get(k) != tm.get(k):
+            print(f"WARNING: the runs were on different {k}: {pm.get(k)!r} vs {tm.get(k)!r}")
 
 
 def main():
@@ -320,12 +456,24 @@ def main():
     r.add_argument("--out")
     r.add_argument("--latest")
     r.add_argument("--params", nargs="*")
+    r.add_argument("--tls-probes")
+    r.add_argument("--plain")
     t = sub.add_parser("table")
     t.add_argument("file")
     t.add_argument("--markdown", action="store_true")
+    v = sub.add_parser("vs")
+    v.add_argument("plain")
+    v.add_argument("tls")
+    v.add_argument("--markdown", action="store_true")
     args = ap.parse_args()
     if args.cmd == "report":
         report(args)
+    elif args.cmd == "vs":
+        with open(args.plain) as f:
+            plain = json.load(f)
+        with open(args.tls) as f:
+            tls = json.load(f)
+        print_vs(plain, tls, args.markdown)
     else:
         with open(args.file) as f:
             print_table(json.load(f), args.markdown)

@@ -4,15 +4,17 @@
 # Runs the same workloads (128 B echo, fixed-rate latency, 64 KiB echo, handshake churn, idle connections, scale) with no
 # proxy, through nginx (one worker), HAProxy (one thread), wsproxy with one event loop and with its default loops,
 # samples each proxy's CPU (utime+stime of all its processes, /proc/PID/stat) and RSS (VmRSS), prints one table and
-# saves the results as JSON in benchmarks/compare/results/. Not run by CI. See benchmarks/README.md, "Comparison".
+# saves the results as JSON in benchmarks/compare/results/. With --tls every proxy terminates TLS (wss://) on its
+# client hop with the same certificate; results go to results/latest-tls.json. Not run by CI. See
+# benchmarks/README.md, "Comparison" and "TLS comparison".
 #
 # Usage: benchmarks/compare/run.sh [--quick] [--only NAME]... [--workloads LIST] [--no-direct] [--no-install]
-#                                  [--build] [--base-port P] [--keep]
+#                                  [--build] [--base-port P] [--keep] [--tls [--tls-resume]] [--results DIR]
 set -uo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
-RUNNER_JAR=$ROOT/examples/target/wsproxy.jar
+RUNNER_JAR=${RUNNER_JAR:-$ROOT/examples/target/wsproxy.jar}
 BENCH_JAR=$ROOT/benchmarks/target/wsproxy-benchmarks.jar
 LOAD_CLASS=io.wsproxy.benchmarks.load.LoadTool
 BACKEND_CLASS=io.wsproxy.benchmarks.load.EchoServerMain
@@ -34,7 +36,7 @@ BACKEND_EXTRA_ARGS=${BACKEND_EXTRA_ARGS:-}  # e.g. "--threads 1"
 SOURCES=${SOURCES:-127.0.0.1,127.0.0.2,127.0.0.3,127.0.0.4}  # client source addresses for churn and idle
 
 usage() {
-    sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
     cat <<'EOF'
 
 Options:
@@ -47,11 +49,19 @@ Options:
   --build           build both jars first (mvn -B -q install -DskipTests [-Pbenchmarks])
   --base-port P     first of the 6 consecutive ports used on 127.0.0.1 (default 18400)
   --keep            keep the temporary directory (configs, logs, raw load-tool JSON)
-Environment: WSPROXY_FLAGS, WSPROXY_JAVA_OPTS, LOAD_JAVA_OPTS, LOAD_EXTRA_ARGS, BACKEND_EXTRA_ARGS, SOURCES.
+  --tls             wss:// on the client hop of every proxy (TLS 1.3, one ECDSA P-256 certificate for localhost,
+                    made with openssl in the temporary directory); the backend hop stays ws://, direct stays plain.
+                    Results in results/latest-tls.json; compare.py prints the wss vs ws table when both exist
+  --tls-resume      with --tls: the load tool resumes TLS sessions (default: a full handshake per connection);
+                    results in results/latest-tls-resume.json
+  --results DIR     where the results JSON and raw output go (default benchmarks/compare/results), e.g. for
+                    smoke runs that must not replace the committed latest*.json
+Environment: WSPROXY_FLAGS, WSPROXY_JAVA_OPTS, LOAD_JAVA_OPTS, LOAD_EXTRA_ARGS, BACKEND_EXTRA_ARGS, SOURCES,
+RUNNER_JAR (the wsproxy runner, default examples/target/wsproxy.jar).
 EOF
 }
 
-QUICK=0; ONLY=(); WORKLOADS_ARG=""; NO_DIRECT=0; NO_INSTALL=0; BUILD=0; BASE_PORT=18400; KEEP=0
+QUICK=0; ONLY=(); WORKLOADS_ARG=""; NO_DIRECT=0; NO_INSTALL=0; BUILD=0; BASE_PORT=18400; KEEP=0; TLS=0; TLS_RESUME=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --quick) QUICK=1 ;;
@@ -62,6 +72,9 @@ while [ $# -gt 0 ]; do
         --build) BUILD=1 ;;
         --base-port) [ $# -ge 2 ] || { usage >&2; exit 2; }; BASE_PORT=$2; shift ;;
         --keep) KEEP=1 ;;
+        --tls) TLS=1 ;;
+        --tls-resume) TLS_RESUME=1 ;;
+        --results) [ $# -ge 2 ] || { usage >&2; exit 2; }; RESULTS=$2; shift ;;
         -h|--help) usage; exit 0 ;;
         *) echo "unknown option: $1" >&2; usage >&2; exit 2 ;;
     esac
@@ -70,6 +83,7 @@ done
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
+[ $TLS_RESUME -eq 0 ] || [ $TLS -eq 1 ] || die "--tls-resume needs --tls"
 
 # ---------------------------------------------------------------------------------------------------------------
 # Targets and workloads
@@ -117,8 +131,23 @@ SETTLE_BEFORE=3   # s after a fresh proxy starts, before the "before" RSS readin
 SETTLE_AFTER=5    # s after "ready N", before the "with N" RSS reading
 SCALE_PING=1s     # wsproxy's heartbeat interval in the scale workload (both hops); nginx and HAProxy have none
 SCALE_PING_TIMEOUT=5s
+# idle and scale with --tls: TLS handshakes the load tool runs at a time while opening (plain: its default, 200). A
+# full handshake costs the JDK client and a JVM proxy milliseconds of CPU, so 200 at once queue for seconds and,
+# on a busy 2-core machine, run into wsproxy's 10 s handshake timeout; the same limit applies to every target.
+TLS_OPENING=32
 
 PORT_BACKEND=$BASE_PORT
+# The load tool's target: a proxy with --tls is wss:// (TLS on the client hop); direct is always the plain backend.
+target_args() {
+    local port
+    port=$(port_of "$1")
+    if [ $TLS -eq 1 ] && [ "$1" != direct ]; then
+        echo "--target wss://127.0.0.1:$port/ --tls $([ $TLS_RESUME -eq 1 ] && echo --tls-resume)"
+    else
+        echo "--target ws://127.0.0.1:$port/"
+    fi
+}
+
 port_of() {
     case "$1" in
         direct) echo "$PORT_BACKEND" ;;
@@ -288,11 +317,42 @@ HAPROXY_NOFILE=$NOFILE
     || die "ulimit -n is $NOFILE: the scale workload's $SCALE_N connections need $((2 * SCALE_N + 100))"
 for i in 0 1 2 3 4; do check_port_free $((BASE_PORT + i)); done
 
+# TLS: one key and self-signed certificate for localhost (ECDSA P-256, as most sites serve now), used by every proxy;
+# HAProxy wants certificate and key in one PEM file.
+TLS_DIR=$WORK/tls
+TLS_CERT=$TLS_DIR/cert.pem
+TLS_KEY=$TLS_DIR/key.pem
+TLS_BUNDLE=$TLS_DIR/cert-and-key.pem
+make_certificate() {
+    command -v openssl >/dev/null || die "--tls needs openssl (apt-get install openssl)"
+    mkdir -p "$TLS_DIR"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 -subj /CN=localhost \
+        -addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout "$TLS_KEY" -out "$TLS_CERT" \
+        >"$TLS_DIR/openssl.log" 2>&1 \
+        || { cat "$TLS_DIR/openssl.log" >&2; die "openssl could not make the certificate"; }
+    cat "$TLS_CERT" "$TLS_KEY" >"$TLS_BUNDLE"
+    chmod 600 "$TLS_KEY" "$TLS_BUNDLE"
+    log "TLS: $(openssl x509 -in "$TLS_CERT" -noout -subject -ext subjectAltName 2>/dev/null | tr '\n' ' ' | tr -s ' ')"
+}
+if [ $TLS -eq 1 ]; then
+    make_certificate
+    # The runner serves wss:// with --tls-cert/--tls-key; an older runner has no such flags.
+    if [ $NEEDS_WSPROXY -eq 1 ] && ! java -jar "$RUNNER_JAR" --help 2>&1 | grep -q -- '--tls-cert'; then
+        die "$RUNNER_JAR has no --tls-cert (a runner without TLS): rebuild it, or leave out the wsproxy targets"
+    fi
+fi
+
 # ---------------------------------------------------------------------------------------------------------------
 # Configs
 
 write_nginx_conf() {
-    local port=$1 dir=$WORK/nginx
+    local port=$1 dir=$WORK/nginx listen tls=""
+    listen=127.0.0.1:$port
+    if [ $TLS -eq 1 ]; then
+        listen+=" ssl"
+        printf -v tls '        ssl_certificate %s;\n        ssl_certificate_key %s;\n        ssl_protocols TLSv1.3;' \
+            "$TLS_CERT" "$TLS_KEY"
+    fi
     mkdir -p "$dir/tmp" && chmod 755 "$dir" "$dir/tmp"
     cat >"$dir/nginx.conf" <<EOF
 # The usual nginx WebSocket reverse proxy, one worker.
@@ -318,7 +378,8 @@ http {
     scgi_temp_path $dir/tmp/scgi;
 
     server {
-        listen 127.0.0.1:$port;
+        listen $listen;
+$tls
         location / {
             proxy_pass http://127.0.0.1:$PORT_BACKEND;
             proxy_http_version 1.1;
@@ -358,7 +419,7 @@ defaults
     option forwardfor
 
 frontend ws_in
-    bind 127.0.0.1:$port
+    bind 127.0.0.1:$port$([ $TLS -eq 1 ] && echo " ssl crt $TLS_BUNDLE ssl-min-ver TLSv1.3 alpn http/1.1")
     default_backend ws_echo
 
 backend ws_echo
@@ -371,8 +432,9 @@ EOF
 
 PROXY_PID=""
 start_target() {  # start_target TARGET [scale]: "scale" turns on wsproxy's heartbeat at SCALE_PING
-    local t=$1 port log hb=""
+    local t=$1 port log hb="" tls=""
     [ "${2:-}" = scale ] && hb="--ping-interval $SCALE_PING --ping-timeout $SCALE_PING_TIMEOUT --ping-side both"
+    [ $TLS -eq 1 ] && tls="--tls-cert $TLS_CERT --tls-key $TLS_KEY"
     port=$(port_of "$t")
     log=$WORK/$t.log
     PROXY_PID=""
@@ -389,12 +451,13 @@ start_target() {  # start_target TARGET [scale]: "scale" turns on wsproxy's hear
         wsproxy-1)
             # shellcheck disable=SC2086
             java $WSPROXY_FLAGS $WSPROXY_JAVA_OPTS -jar "$RUNNER_JAR" \
-                --listen 127.0.0.1:"$port" --upstream ws://127.0.0.1:"$PORT_BACKEND" --event-loops 1 $hb >>"$log" 2>&1 &
+                --listen 127.0.0.1:"$port" --upstream ws://127.0.0.1:"$PORT_BACKEND" --event-loops 1 $tls $hb \
+                >>"$log" 2>&1 &
             ;;
         wsproxy-N)
             # shellcheck disable=SC2086
             java $WSPROXY_FLAGS $WSPROXY_JAVA_OPTS -jar "$RUNNER_JAR" \
-                --listen 127.0.0.1:"$port" --upstream ws://127.0.0.1:"$PORT_BACKEND" $hb >>"$log" 2>&1 &
+                --listen 127.0.0.1:"$port" --upstream ws://127.0.0.1:"$PORT_BACKEND" $tls $hb >>"$log" 2>&1 &
             ;;
     esac
     PROXY_PID=$!
@@ -405,7 +468,31 @@ start_target() {  # start_target TARGET [scale]: "scale" turns on wsproxy's hear
     fi
     sleep 0.5
     [ "$t" = nginx ] && [ -z "$(children "$PROXY_PID")" ] && die "nginx master $PROXY_PID has no worker"
-    log "$t: PID $PROXY_PID $(children "$PROXY_PID" | tr '\n' ' ')on 127.0.0.1:$port"
+    log "$t: PID $PROXY_PID $(children "$PROXY_PID" | tr '\n' ' ')on 127.0.0.1:$port$([ $TLS -eq 1 ] && echo ' (wss)')"
+}
+
+# tls_probe TARGET: once per target, what it negotiates with openssl s_client (TLS 1.3, SNI localhost, the
+# certificate verified against ours): protocol, cipher suite, key-exchange group, signature. The load tool records
+# what the JDK client negotiated (protocol and suite) in its JSON. One handshake, outside every measured window.
+TLS_PROBES=$WORK/tls-probe.env
+: >"$TLS_PROBES"
+tls_probe() {
+    local t=$1 port out proto suite group sig verify
+    [ $TLS -eq 1 ] && [ "$t" != direct ] || return 0
+    grep -q "^$t=" "$TLS_PROBES" && return 0
+    port=$(port_of "$t")
+    out=$(timeout 10 openssl s_client -connect 127.0.0.1:"$port" -servername localhost -tls1_3 -CAfile "$TLS_CERT" \
+        -verify_hostname localhost -brief </dev/null 2>&1)
+    printf '%s\n' "$out" >"$WORK/$t-tls-probe.out"
+    proto=$(awk -F': ' '/^Protocol version/ {print $2; exit}' <<<"$out")
+    suite=$(awk -F': ' '/^Ciphersuite/ {print $2; exit}' <<<"$out")
+    group=$(awk -F': ' '/^Server Temp Key/ {print $2; exit}' <<<"$out")
+    sig=$(awk -F': ' '/^Signature type/ {print $2; exit}' <<<"$out")
+    verify=$(awk -F': ' '/^Verification/ {print $2; exit}' <<<"$out")
+    echo "$t=${proto:-?}, ${suite:-?}, key exchange ${group:-?}, signature ${sig:-?}, verification ${verify:-failed}" \
+        >>"$TLS_PROBES"
+    log "$t: s_client negotiated ${proto:-?} ${suite:-?}, ${group:-?}, ${sig:-?}; certificate ${verify:-not verified}"
+    [ -n "$proto" ] || { tail -5 "$WORK/$t-tls-probe.out" >&2; die "$t: no TLS handshake with openssl s_client"; }
 }
 
 stop_target() {
@@ -480,14 +567,16 @@ sample() {
 # The load tool runs with --warmup 0 both times, so the CPU window is exactly one load-tool run (JVM start, connect,
 # DUR s of traffic, close); the proxy does next to nothing outside the DUR s.
 measured() {
-    local t=$1 w=$2 mode=$3 port rc
+    local t=$1 w=$2 mode=$3 rc target
     shift 3
-    port=$(port_of "$t")
+    target=$(target_args "$t")
     log "$t / $w: warm-up ${WARM}s"
-    load "$t-$w-warmup" "$mode" --target "ws://127.0.0.1:$port/" "$@" --duration "${WARM}s" --warmup 0s || true
+    # shellcheck disable=SC2086
+    load "$t-$w-warmup" "$mode" $target "$@" --duration "${WARM}s" --warmup 0s || true
     log "$t / $w: measuring ${DUR}s"
     sample; local p0=$S_PROXY b0=$S_BACKEND busy0=$S_BUSY tot0=$S_TOTAL t0=$S_TIME
-    load "$t-$w" "$mode" --target "ws://127.0.0.1:$port/" "$@" --duration "${DUR}s" --warmup 0s
+    # shellcheck disable=SC2086
+    load "$t-$w" "$mode" $target "$@" --duration "${DUR}s" --warmup 0s
     rc=$?
     sample
     local rss
@@ -514,9 +603,9 @@ live_heap() {
 # marginal RSS per connection and show whether memory grows linearly. Each load tool then reports how many of its
 # connections the proxy closed.
 held_run() {
-    local t=$1 w=$2 n=$3 steps=$4 hold=$5 port per rss0 b_rss0 rc=0 i pids name fifo ready t0 fd
+    local t=$1 w=$2 n=$3 steps=$4 hold=$5 target per rss0 b_rss0 rc=0 i pids name fifo ready t0 fd
     local rss_steps=() load_pids=() load_fds=() names=() rss_held=null b_rss1=null open_fds=null
-    port=$(port_of "$t")
+    target=$(target_args "$t")
     per=$((n / steps))
     sleep "$SETTLE_BEFORE"
     rss0=$([ -n "$PROXY_PID" ] && rss_kib $(proxy_pids "$PROXY_PID") || echo null)
@@ -529,7 +618,8 @@ held_run() {
         fifo=$WORK/$name.stdin
         rm -f "$fifo"; mkfifo "$fifo"
         # shellcheck disable=SC2086
-        timeout -k 5 900 java $LOAD_JAVA_OPTS -cp "$BENCH_JAR" $LOAD_CLASS idle --target "ws://127.0.0.1:$port/" \
+        timeout -k 5 900 java $LOAD_JAVA_OPTS -cp "$BENCH_JAR" $LOAD_CLASS idle $target \
+            $([ $TLS -eq 1 ] && echo "--handshakes-in-flight $TLS_OPENING") \
             --connections "$per" --hold 0 --sources "$SOURCES" --json "$WORK/$name.json" $LOAD_EXTRA_ARGS \
             <"$fifo" >"$WORK/$name.out" 2>&1 &
         load_pids+=($!); names+=("$name")
@@ -602,6 +692,8 @@ machine_info() {
         echo "java=$(java -version 2>&1 | tr '\n' ' ')"
         [ -n "$NGINX" ] && echo "nginx=$("$NGINX" -v 2>&1 | tr '\n' ' ')"
         [ -n "$HAPROXY" ] && echo "haproxy=$("$HAPROXY" -v 2>&1 | head -1)"
+        [ $TLS -eq 1 ] && echo "openssl=$(openssl version 2>&1)"
+        [ $TLS -eq 1 ] && [ -n "$HAPROXY" ] && echo "haproxySsl=$("$HAPROXY" -vv 2>&1 | grep -m1 'Running on OpenSSL')"
         echo "gitCommit=$(git -C "$ROOT" rev-parse HEAD 2>/dev/null)"
         echo "gitDirty=$([ -n "$(git -C "$ROOT" status --porcelain 2>/dev/null)" ] && echo true || echo false)"
         echo "loadavgBefore=$(cut -d' ' -f1-3 /proc/loadavg)"
@@ -611,13 +703,16 @@ machine_info() {
 # ---------------------------------------------------------------------------------------------------------------
 # Main
 
-log "targets: ${TARGETS[*]}; workloads: ${WORKLOADS[*]}; $([ $QUICK -eq 1 ] && echo quick || echo full) run; work dir $WORK"
+RUN_KIND="$([ $QUICK -eq 1 ] && echo quick || echo full) run"
+[ $TLS -eq 1 ] && RUN_KIND+=", wss:// on the client hop$([ $TLS_RESUME -eq 1 ] && echo ', sessions resumed')"
+log "targets: ${TARGETS[*]}; workloads: ${WORKLOADS[*]}; $RUN_KIND; work dir $WORK"
 machine_info
 start_backend
 
 for t in "${TARGETS[@]}"; do
     if has_workload echo128 || has_workload rate || has_workload echo64k || has_workload churn; then
         start_target "$t"
+        tls_probe "$t"
         has_workload echo128 && measured "$t" echo128 echo --connections "$ECHO_C" --size "$ECHO_S" --window "$ECHO_W"
         has_workload rate && measured "$t" rate rate --connections "$RATE_C" --size "$RATE_S" --rate "$RATE_R"
         has_workload echo64k && measured "$t" echo64k echo --connections "$BIG_C" --size "$BIG_S" --window "$BIG_W"
@@ -627,11 +722,13 @@ for t in "${TARGETS[@]}"; do
     if has_workload idle; then
         start_target "$t"   # a fresh process, so "RSS before" is the proxy's baseline
         held_run "$t" idle "$IDLE_N" "$IDLE_STEPS" 0
+        tls_probe "$t"   # after the readings; a no-op when the first block probed already
         stop_target
     fi
     if has_workload scale && [ "$t" != direct ]; then
         start_target "$t" scale   # wsproxy: with a heartbeat every SCALE_PING on both hops
         held_run "$t" scale "$SCALE_N" "$SCALE_STEPS" "$SCALE_HOLD"
+        tls_probe "$t"
         stop_target
     fi
 done
@@ -639,16 +736,25 @@ done
 stop_pid "$BACKEND_PID"; forget "$BACKEND_PID"
 
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
+SUFFIX=""
+[ $TLS -eq 1 ] && SUFFIX=-tls
+[ $TLS_RESUME -eq 1 ] && SUFFIX=-tls-resume
 mkdir -p "$RESULTS"
+# With --tls the plain results (latest.json) are the "ws" side of the wss vs ws table compare.py prints.
+TLS_REPORT=()
+[ $TLS -eq 1 ] && TLS_REPORT=(--tls-probes "$TLS_PROBES" --plain "$RESULTS/latest.json")
 python3 "$HERE/compare.py" report --records "$RECORDS" --machine "$WORK/machine.env" \
-    --out "$RESULTS/$STAMP.json" --latest "$RESULTS/latest.json" \
-    --params "quick=$QUICK" "durationSeconds=$DUR" "warmupSeconds=$WARM" \
+    --out "$RESULTS/$STAMP$SUFFIX.json" --latest "$RESULTS/latest$SUFFIX.json" ${TLS_REPORT[@]+"${TLS_REPORT[@]}"} \
+    --params "quick=$QUICK" "tls=$TLS" "tlsResume=$TLS_RESUME" "durationSeconds=$DUR" "warmupSeconds=$WARM" \
     "echo128=C$ECHO_C,S$ECHO_S,W$ECHO_W" "rate=C$RATE_C,S$RATE_S,R$RATE_R" "echo64k=C$BIG_C,S$BIG_S,W$BIG_W" \
     "churn=K$CHURN_K" "idle=N$IDLE_N/$IDLE_STEPS" "scale=N$SCALE_N/$SCALE_STEPS,hold${SCALE_HOLD}s,ping$SCALE_PING" "clkTck=$CLK_TCK" "targets=${TARGETS[*]}" "workloads=${WORKLOADS[*]}" \
     "wsproxyJavaOpts=$WSPROXY_FLAGS $WSPROXY_JAVA_OPTS" "loadExtraArgs=$LOAD_EXTRA_ARGS" \
+    "tlsHandshakesInFlight=$([ $TLS -eq 1 ] && echo $TLS_OPENING || echo null)" \
     "sources=$SOURCES" "settleBeforeSeconds=$SETTLE_BEFORE" "settleAfterSeconds=$SETTLE_AFTER" \
     || die "compare.py failed"
 # Raw load-tool output next to the results (gitignored).
-mkdir -p "$RESULTS/raw-$STAMP" && cp "$WORK"/*.out "$WORK"/*.json "$WORK"/*.log "$WORK"/*.env "$RESULTS/raw-$STAMP/" 2>/dev/null
-cp -r "$WORK/nginx" "$WORK/haproxy" "$RESULTS/raw-$STAMP/" 2>/dev/null
-log "results: $RESULTS/$STAMP.json (and latest.json); raw output in $RESULTS/raw-$STAMP"
+RAW=$RESULTS/raw-$STAMP$SUFFIX
+mkdir -p "$RAW" && cp "$WORK"/*.out "$WORK"/*.json "$WORK"/*.log "$WORK"/*.env "$RAW/" 2>/dev/null
+cp -r "$WORK/nginx" "$WORK/haproxy" "$RAW/" 2>/dev/null
+[ $TLS -eq 1 ] && cp "$TLS_CERT" "$RAW/" 2>/dev/null   # the certificate, never the key
+log "results: $RESULTS/$STAMP$SUFFIX.json (and latest$SUFFIX.json); raw output in $RAW"

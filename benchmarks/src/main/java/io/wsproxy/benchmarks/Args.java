@@ -4,7 +4,10 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 
-/** Command-line options of the form {@code --name value}; unknown names and bad numbers fail with a usage line. */
+/**
+ * Command-line options of the form {@code --name value}, and switches {@code --name} without a value; unknown names
+ * and bad numbers fail with a usage line.
+ */
 public final class Args {
     private final Map<String, String> values = new HashMap<>();
     private final String usage;
@@ -15,6 +18,14 @@ public final class Args {
 
     /** Parses {@code args}, accepting only the option names in {@code known} (without the leading dashes). */
     public static Args parse(String[] args, Set<String> known, String usage) {
+        return parse(args, known, Set.of(), usage);
+    }
+
+    /**
+     * Parses {@code args}: the names in {@code known} take a value, those in {@code switches} none ({@link #has}
+     * tells whether they were given).
+     */
+    public static Args parse(String[] args, Set<String> known, Set<String> switches, String usage) {
         Args parsed = new Args(usage);
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
@@ -22,10 +33,15 @@ public final class Args {
                 System.out.println(usage);
                 System.exit(0);
             }
-            if (!arg.startsWith("--") || !known.contains(arg.substring(2)) || i + 1 == args.length) {
+            String name = arg.startsWith("--") ? arg.substring(2) : "";
+            if (switches.contains(name)) {
+                parsed.values.put(name, "");
+                continue;
+            }
+            if (!known.contains(name) || i + 1 == args.length) {
                 throw new IllegalArgumentException("Bad argument " + arg + "; usage: " + usage);
             }
-            parsed.values.put(arg.substring(2), args[++i]);
+            parsed.values.put(name, args[++i]);
         }
         return parsed;
     }
@@ -47,7 +63,7 @@ public final class Args {
         return value;
     }
 
-    /** Whether {@code --name} was given. */
+    /** Whether {@code --name} (an option or a switch) was given. */
     public boolean has(String name) {
         return values.containsKey(name);
     }

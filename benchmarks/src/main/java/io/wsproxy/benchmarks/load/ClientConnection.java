@@ -1,6 +1,7 @@
 package io.wsproxy.benchmarks.load;
 
 import io.wsproxy.benchmarks.WebSocketHandshake;
+import io.wsproxy.tls.internal.TlsConnection;
 import java.io.IOException;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
@@ -9,6 +10,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Base64;
+import javax.net.ssl.SSLSession;
 
 /**
  * One load-tool client connection, on its worker's selector thread only: non-blocking connect (from the next
@@ -16,6 +18,10 @@ import java.util.Base64;
  * fresh key each; payload byte {@code p} of message {@code seq} is byte {@code p} of the big-endian {@code seq} for
  * {@code p < 8} and {@code pattern[offset(seq) + p]} after that, so every echoed byte is checked (and the order of
  * messages with it). Frames are streamed through the pooled 64 KiB buffers, so any size works.
+ *
+ * <p>With {@code --tls} the same bytes go through a {@link TlsConnection} started right after the TCP connect; the
+ * upgrade request waits in {@code out} until the TLS handshake is done. The plain path differs only by a null test
+ * of {@link #tls} per event, flush and buffer release.
  */
 final class ClientConnection {
     private static final int CONNECTING = 0;
@@ -23,11 +29,15 @@ final class ClientConnection {
     private static final int OPEN = 2;
     private static final int CLOSING = 3;
     private static final int DONE = 4;
+    /** TLS reads in a row that deliver nothing while the engine still reports buffered input: a stuck engine. */
+    private static final int MAX_EMPTY_TLS_READS = 64;
 
     private final ClientWorker worker;
     final int index;
     private SocketChannel channel;
     private SelectionKey key;
+    /** With {@code --tls}, the TLS session over {@link #channel} from the TCP connect on; null without. */
+    private TlsConnection tls;
     private int state = CONNECTING;
     private long connectStarted;
     private String expectedAccept;
@@ -88,6 +98,10 @@ final class ClientConnection {
                 }
                 return;
             }
+            if (tls != null) {
+                readyTls(now);
+                return;
+            }
             if (key.isWritable()) {
                 flush();
             }
@@ -116,6 +130,51 @@ final class ClientConnection {
         }
     }
 
+    /**
+     * {@link #ready} with TLS. The engine may hold decrypted bytes or whole records that no selector event will
+     * announce, so it reads until {@link TlsConnection#hasBufferedInput()} is false; then it sends what the window or
+     * schedule allows in one write (one or a few records) and sets the interest the engine needs.
+     */
+    private void readyTls(long now) throws IOException {
+        if (key.isWritable()) {
+            flush();
+        }
+        if (key.isReadable() || tls.hasBufferedInput()) {
+            int empty = 0;
+            do {
+                if (in == null) {
+                    in = worker.pool.take();
+                }
+                int read = tls.read(in);
+                if (read < 0) {
+                    peerClosed(tls.truncated() ? "the peer closed the TCP connection"
+                            : "the peer ended the TLS session (close_notify)");
+                    return;
+                }
+                if (read > 0) {
+                    empty = 0;
+                } else if (++empty > MAX_EMPTY_TLS_READS) {
+                    throw new IOException("the TLS engine reports buffered input but delivers none");
+                }
+                if (state == HANDSHAKE) {
+                    handshake(now);
+                }
+                if (state == OPEN || state == CLOSING) {
+                    receive(now);
+                }
+                if (state == DONE) {
+                    return;
+                }
+            } while (tls.hasBufferedInput());
+        }
+        if (state == OPEN || state == CLOSING) {
+            send(now);
+        } else {
+            flush(); // the upgrade request once the TLS handshake is done; the engine's own messages
+            releaseEmptyBuffers();
+        }
+    }
+
     private String describe() {
         return "connection " + index;
     }
@@ -134,6 +193,9 @@ final class ClientConnection {
                 + "Sec-WebSocket-Version: 13\r\n\r\n";
         out = worker.pool.take();
         out.put(request.getBytes(StandardCharsets.US_ASCII));
+        if (worker.tls != null) {
+            tls = worker.tls.open(channel);
+        }
         key.interestOps(SelectionKey.OP_READ);
         flush();
     }
@@ -158,6 +220,13 @@ final class ClientConnection {
         in.flip().position(end);
         in.compact();
         state = OPEN;
+        if (tls != null) {
+            // A resumed session keeps the creation time of the handshake that made it, before this connect.
+            SSLSession session = tls.engine().getSession();
+            long connectMillis = System.currentTimeMillis() - (System.nanoTime() - connectStarted) / 1_000_000;
+            worker.tlsEstablished(session.getProtocol(), session.getCipherSuite(),
+                    session.getCreationTime() < connectMillis - 1);
+        }
         worker.upgraded(this, now - connectStarted, now);
         if (worker.config.mode == LoadTool.Mode.CHURN || worker.trafficBegun) {
             send(now);
@@ -387,6 +456,7 @@ final class ClientConnection {
         if (state == CLOSING) {
             state = DONE;
             worker.cycleDone(this, now);
+            closeTlsOutbound();
             close();
         } else {
             peerClosed("the peer sent a Close frame");
@@ -404,6 +474,10 @@ final class ClientConnection {
     }
 
     private void flush() throws IOException {
+        if (tls != null) {
+            flushTls();
+            return;
+        }
         if (out != null && out.position() > 0) {
             out.flip();
             channel.write(out);
@@ -416,6 +490,38 @@ final class ClientConnection {
         }
     }
 
+    /**
+     * Encrypts what {@code out} holds (nothing before the TLS handshake is done; at most what the socket takes),
+     * writes the engine's pending records and handshake messages, and sets the interest the engine asks for.
+     */
+    private void flushTls() throws IOException {
+        boolean pending = out != null && out.position() > 0;
+        if (pending) {
+            out.flip();
+            tls.write(out);
+            out.compact();
+            pending = out.position() > 0;
+        }
+        tls.flush();
+        int ops = tls.interestOps(pending ? SelectionKey.OP_READ | SelectionKey.OP_WRITE : SelectionKey.OP_READ);
+        if (key.interestOps() != ops) {
+            key.interestOps(ops);
+        }
+    }
+
+    /** Sends close_notify after a clean close handshake (best effort: the socket is closed next). */
+    private void closeTlsOutbound() {
+        if (tls == null) {
+            return;
+        }
+        try {
+            tls.closeOutbound();
+            tls.flush();
+        } catch (IOException | RuntimeException ignored) {
+            // Closing anyway.
+        }
+    }
+
     private void releaseEmptyBuffers() {
         if (in != null && in.position() == 0) {
             worker.pool.give(in);
@@ -424,6 +530,9 @@ final class ClientConnection {
         if (out != null && out.position() == 0) {
             worker.pool.give(out);
             out = null;
+        }
+        if (tls != null) {
+            tls.releaseBuffers();
         }
     }
 
@@ -449,6 +558,9 @@ final class ClientConnection {
             } catch (IOException ignored) {
                 // Closing anyway.
             }
+        }
+        if (tls != null) {
+            tls.discardBuffers();
         }
         if (in != null) {
             worker.pool.give(in);

@@ -22,6 +22,8 @@ final class ClientWorker implements Runnable {
     final LoadTool.Control control;
     final int id;
     final Selector selector;
+    /** {@code --tls}: makes each connection's TLS session; null for plain ws://. */
+    final ClientTls tls;
     final BufferPool pool = new BufferPool(64 * 1024);
     final long[] header = new long[2];
     final byte[] pattern;
@@ -55,16 +57,23 @@ final class ClientWorker implements Runnable {
     long handshakesInWindow; // churn
     long cyclesInWindow; // churn
     long pings;
+    /** TLS: what the first upgraded connection negotiated; null until then or without TLS. */
+    String tlsProtocol;
+    String tlsCipherSuite;
+    /** TLS: sessions established (whole run) and how many of them resumed an earlier one. */
+    long tlsSessions;
+    long tlsResumed;
 
     ClientWorker(LoadTool.Config config, LoadTool.Control control, int id) throws IOException {
         this.config = config;
         this.control = control;
         this.id = id;
         this.selector = Selector.open();
+        this.tls = config.tls;
         this.pattern = new byte[config.size + 256 + 8];
         new Random(0x5EED).nextBytes(pattern);
         int threads = config.threads;
-        this.maxHandshaking = Math.max(1, LoadTool.HANDSHAKES_IN_FLIGHT / threads);
+        this.maxHandshaking = Math.max(1, config.handshakesInFlight / threads);
         if (config.mode == LoadTool.Mode.CHURN) {
             churnSlots = config.concurrency / threads + (id < config.concurrency % threads ? 1 : 0);
         } else {
@@ -225,6 +234,17 @@ final class ClientWorker implements Runnable {
             latency.record(connectNanos);
         }
         control.upgraded.incrementAndGet();
+    }
+
+    void tlsEstablished(String protocol, String cipherSuite, boolean resumed) {
+        if (tlsProtocol == null) {
+            tlsProtocol = protocol;
+            tlsCipherSuite = cipherSuite;
+        }
+        tlsSessions++;
+        if (resumed) {
+            tlsResumed++;
+        }
     }
 
     void message(long now, long latencyNanos) {

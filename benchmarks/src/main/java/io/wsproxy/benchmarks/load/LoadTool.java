@@ -28,9 +28,12 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class LoadTool {
     static final int HANDSHAKES_IN_FLIGHT = 200;
-    static final String USAGE = "LoadTool echo|rate|idle|churn --target ws://HOST:PORT/path"
+    static final String USAGE = "LoadTool echo|rate|idle|churn --target ws://HOST:PORT/path|wss://HOST:PORT/path"
             + " [--connections C] [--size S] [--window W] [--rate R] [--duration D] [--warmup D] [--hold D]"
-            + " [--concurrency K] [--threads N] [--sources IP,IP,...] [--json FILE]";
+            + " [--concurrency K] [--threads N] [--sources IP,IP,...] [--handshakes-in-flight H] [--json FILE]"
+            + " [--tls] [--tls-ca FILE] [--tls-server-name NAME] [--tls-resume]";
+    /** The SNI name sent when the target's host is an address (SNI carries names only, RFC 6066 §3). */
+    static final String DEFAULT_SERVER_NAME = "localhost";
 
     enum Mode { ECHO, RATE, IDLE, CHURN }
 
@@ -44,6 +47,8 @@ public final class LoadTool {
         int threads;
         int connections;
         int concurrency;
+        /** Echo, rate, idle: connections being opened (connect, TLS, upgrade) at a time, over all threads. */
+        int handshakesInFlight;
         int size;
         int window;
         int rate;
@@ -52,6 +57,8 @@ public final class LoadTool {
         long holdMillis;
         InetSocketAddress[] sources;
         String json;
+        /** {@code --tls} or a wss:// target; null for plain ws://. */
+        ClientTls tls;
     }
 
     /** State shared between the main thread and the workers. */
@@ -105,15 +112,16 @@ public final class LoadTool {
             throw new IllegalArgumentException("unknown mode " + argv[0] + "; usage: " + USAGE);
         }
         String[] rest = java.util.Arrays.copyOfRange(argv, 1, argv.length);
-        Set<String> common = Set.of("target", "threads", "sources", "json", "warmup", "size");
+        Set<String> common = Set.of("target", "threads", "sources", "json", "warmup", "size", "tls-ca",
+                "tls-server-name");
         Set<String> known = new java.util.HashSet<>(common);
         switch (c.mode) {
-            case ECHO: known.addAll(Set.of("connections", "window", "duration")); break;
-            case RATE: known.addAll(Set.of("connections", "rate", "duration")); break;
-            case IDLE: known.addAll(Set.of("connections", "hold")); break;
+            case ECHO: known.addAll(Set.of("connections", "window", "duration", "handshakes-in-flight")); break;
+            case RATE: known.addAll(Set.of("connections", "rate", "duration", "handshakes-in-flight")); break;
+            case IDLE: known.addAll(Set.of("connections", "hold", "handshakes-in-flight")); break;
             default: known.addAll(Set.of("concurrency", "duration")); break;
         }
-        Args args = Args.parse(rest, known, USAGE);
+        Args args = Args.parse(rest, known, Set.of("tls", "tls-resume"), USAGE);
         if (!args.has("target")) {
             throw new IllegalArgumentException("--target ws://HOST:PORT/path is required");
         }
@@ -124,10 +132,16 @@ public final class LoadTool {
         } catch (URISyntaxException e) {
             throw new IllegalArgumentException("bad --target " + c.targetText);
         }
-        if (!"ws".equalsIgnoreCase(uri.getScheme()) || uri.getHost() == null) {
-            throw new IllegalArgumentException("--target must be ws://HOST:PORT/path (no wss), got " + c.targetText);
+        boolean wss = "wss".equalsIgnoreCase(uri.getScheme());
+        if (!wss && !"ws".equalsIgnoreCase(uri.getScheme()) || uri.getHost() == null) {
+            throw new IllegalArgumentException("--target must be ws://HOST:PORT/path or wss://HOST:PORT/path, got "
+                    + c.targetText);
         }
-        int port = uri.getPort() < 0 ? 80 : uri.getPort();
+        boolean tls = wss || args.has("tls");
+        if (!tls && (args.has("tls-ca") || args.has("tls-server-name") || args.has("tls-resume"))) {
+            throw new IllegalArgumentException("--tls-ca, --tls-server-name and --tls-resume need --tls (or wss://)");
+        }
+        int port = uri.getPort() < 0 ? (wss ? 443 : 80) : uri.getPort();
         try {
             c.target = new InetSocketAddress(InetAddress.getByName(uri.getHost()), port);
         } catch (UnknownHostException e) {
@@ -139,6 +153,7 @@ public final class LoadTool {
         c.threads = args.intValue("threads", 1, 1);
         c.connections = args.intValue("connections", c.mode == Mode.IDLE ? 1000 : 50, 1);
         c.concurrency = args.intValue("concurrency", 16, 1);
+        c.handshakesInFlight = args.intValue("handshakes-in-flight", HANDSHAKES_IN_FLIGHT, 1);
         c.size = args.intValue("size", c.mode == Mode.CHURN ? 32 : 128, 1);
         c.window = args.intValue("window", 16, 1);
         c.rate = args.intValue("rate", 10_000, 1);
@@ -158,6 +173,13 @@ public final class LoadTool {
             }
         }
         c.sources = list.toArray(new InetSocketAddress[0]);
+        if (tls) {
+            String host = uri.getHost();
+            boolean address = host.startsWith("[") || host.chars().allMatch(ch -> ch == '.' || ch >= '0' && ch <= '9');
+            String serverName = args.stringValue("tls-server-name", address ? DEFAULT_SERVER_NAME : host);
+            String ca = args.stringValue("tls-ca", null);
+            c.tls = ClientTls.create(serverName, port, ca == null ? null : Path.of(ca), args.has("tls-resume"));
+        }
         int perThread = c.mode == Mode.CHURN ? c.concurrency : c.connections;
         if (c.threads > perThread) {
             c.threads = perThread; // no idle threads
@@ -196,6 +218,7 @@ public final class LoadTool {
         result.put("mode", c.mode.name().toLowerCase(Locale.ROOT));
         result.put("target", c.targetText);
         result.put("threads", c.threads);
+        result.put("tls", c.tls != null);
         double seconds;
         long cpuNanos;
         long openNanos = 0;
@@ -309,6 +332,7 @@ public final class LoadTool {
                 break;
             case IDLE:
                 result.put("connections", c.connections);
+                result.put("handshakesInFlight", c.handshakesInFlight);
                 break;
             default:
                 result.put("concurrency", c.concurrency);
@@ -322,6 +346,23 @@ public final class LoadTool {
             result.put("warmupMillis", c.warmupMillis);
         }
         result.put("sources", c.sources.length);
+        if (c.tls != null) {
+            result.put("tlsServerName", c.tls.serverName());
+            result.put("tlsVerified", c.tls.verify());
+            result.put("tlsResume", c.tls.resume());
+            long sessions = 0;
+            long resumed = 0;
+            for (ClientWorker w : workers) {
+                if (w.tlsProtocol != null && !result.containsKey("tlsProtocol")) {
+                    result.put("tlsProtocol", w.tlsProtocol);
+                    result.put("tlsCipherSuite", w.tlsCipherSuite);
+                }
+                sessions += w.tlsSessions;
+                resumed += w.tlsResumed;
+            }
+            result.put("tlsSessions", sessions);
+            result.put("tlsResumed", resumed);
+        }
         result.put("seconds", round(seconds, 3));
         if (c.mode == Mode.ECHO || c.mode == Mode.RATE) {
             result.put("messages", messages);
