@@ -41,7 +41,11 @@ public final class RunnerOptions {
             "                                  (IPv6 as [::1]:8080; port 0 picks a free port)",
             "  --upstream URI                  ws://HOST:PORT or wss://HOST:PORT, optionally ;weight=N, to relay to;",
             "                                  repeatable",
-            "  --balance NAME                  balancing strategy: round-robin (default)",
+            "  --balance NAME                  balancing strategy: round-robin (default), least-connections (or",
+            "                                  least-conn), random-two (or p2c: the less loaded of two picked at",
+            "                                  random), ip-hash (a client's IPv4 /24 keeps its upstream), or",
+            "                                  consistent hashing on hash:ip, hash:header:NAME, hash:cookie:NAME or",
+            "                                  hash:query:NAME (connections without the key go round-robin)",
             "  --demo                          start two echo backends on 127.0.0.1 and relay to them too",
             "  --connect-timeout D             TCP connect to one upstream; then the next is tried (default 5s)",
             "  --handshake-timeout D           client's upgrade request must arrive within D, else 408 (default 10s)",
@@ -437,13 +441,13 @@ public final class RunnerOptions {
             return new UpstreamOption(upstream.uri(), weight);
         }
 
+        /** The canonical name: aliases resolved, a hash key's cookie or parameter name kept as given. */
         private static String strategyName(String value) throws UsageException {
             try {
-                BalancingStrategy.byName(value);
+                return BalancingStrategy.byName(value).toString();
             } catch (IllegalArgumentException e) {
                 throw new UsageException("--balance: " + startLowerCase(e.getMessage()));
             }
-            return value.toLowerCase(Locale.ROOT);
         }
 
         private static Duration duration(String flag, String value) throws UsageException {

@@ -259,8 +259,13 @@ class RunnerOptionsTest {
                                 + " (only ;weight=N is supported)"),
                 Arguments.of(List.of("--upstream", UPSTREAM, "--upstream", UPSTREAM + ";weight=2"),
                         "--upstream: ws://127.0.0.1:9001 is given twice"),
-                Arguments.of(List.of("--demo", "--balance", "least-connections"),
-                        "--balance: unknown balancing strategy 'least-connections'; known: round-robin"),
+                Arguments.of(List.of("--demo", "--balance", "fastest"),
+                        "--balance: unknown balancing strategy 'fastest'; known: round-robin, least-connections"
+                                + " (least-conn), random-two (p2c), ip-hash, hash:ip, hash:header:NAME,"
+                                + " hash:cookie:NAME, hash:query:NAME"),
+                Arguments.of(List.of("--demo", "--balance", "hash:cookie"),
+                        "--balance: invalid balancing strategy 'hash:cookie': a cookie name is required, as in"
+                                + " hash:cookie:session"),
                 Arguments.of(List.of("--demo", "--max-connections", "0"),
                         "--max-connections: invalid number '0' (use a whole number from 1)"),
                 Arguments.of(List.of("--demo", "--event-loops", "many"),

@@ -23,6 +23,8 @@ public final class Upstream {
     private final int weight;
     /** Relayed connections currently open to this member (those whose upstream connect succeeded). */
     private final AtomicInteger activeConnections = new AtomicInteger();
+    /** Tries of this member under way: chosen for a connection, outcome not reported yet. */
+    private final AtomicInteger pendingConnections = new AtomicInteger();
     /** Connect or handshake failures since the last success; reset by a success. */
     private final AtomicInteger consecutiveFailures = new AtomicInteger();
 
@@ -126,9 +128,32 @@ public final class Upstream {
         return activeConnections.get();
     }
 
+    /**
+     * Connections being set up to this member: chosen by the strategy, their connect or upgrade not finished yet.
+     * Load-aware strategies count them with {@link #activeConnections()}, as nginx counts a peer's connection from
+     * the moment it is chosen: otherwise a burst of new connections, all chosen before the first upgrade
+     * completes, would all go to the member that was least loaded when the burst began.
+     */
+    public int pendingConnections() {
+        return pendingConnections.get();
+    }
+
     /** Connect or handshake failures since the last successful connection. */
     public int consecutiveFailures() {
         return consecutiveFailures.get();
+    }
+
+    /** Open plus pending connections: the load least-connections and random-two compare. */
+    long load() {
+        return (long) activeConnections.get() + pendingConnections.get();
+    }
+
+    void tryStarted() {
+        pendingConnections.incrementAndGet();
+    }
+
+    void tryEnded() {
+        pendingConnections.decrementAndGet();
     }
 
     void connectionOpened() {

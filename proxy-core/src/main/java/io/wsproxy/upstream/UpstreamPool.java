@@ -101,13 +101,19 @@ public final class UpstreamPool {
     /**
      * The choice of an upstream for one connection (nginx's per-request peer state): {@link #next()} yields members
      * not tried yet, and the caller reports {@link #failed()} or {@link #succeeded()} for the last one, and
-     * {@link #closed()} when a succeeded connection ends. Confined to the connection's thread.
+     * {@link #closed()} when a succeeded connection ends. From {@link #next()} to its outcome the member counts the
+     * try in {@link Upstream#pendingConnections()}. Confined to the connection's thread.
      */
     public final class Attempt {
         /** Dropped once the connection is established, so a long-lived connection does not keep its headers. */
         private ClientRequest request;
         private final int maxTries;
         private List<Upstream> tried;
+        /**
+         * The member of the last {@link #next()}, pending until its outcome; after {@link #succeeded()} the relayed
+         * member until {@link #closed()}. Null once it failed, was abandoned or closed, so that each try is released
+         * from the pending count exactly once.
+         */
         private Upstream current;
         private boolean open;
         private boolean declined;
@@ -149,6 +155,7 @@ public final class UpstreamPool {
             }
             tried.add(chosen);
             current = chosen;
+            chosen.tryStarted();
             return chosen;
         }
 
@@ -166,6 +173,7 @@ public final class UpstreamPool {
         public void failed() {
             Upstream upstream = Objects.requireNonNull(current, "no current upstream");
             current = null;
+            upstream.tryEnded();
             upstream.failed();
         }
 
@@ -176,6 +184,7 @@ public final class UpstreamPool {
             request = null;
             tried = null;
             upstream.connectionOpened();
+            upstream.tryEnded();
             strategy.connectionOpened(upstream);
         }
 
@@ -185,17 +194,25 @@ public final class UpstreamPool {
          * pending or the attempt succeeded.
          */
         public void abandon() {
-            if (!open) {
+            if (!open && current != null) {
+                current.tryEnded();
                 current = null;
             }
         }
 
-        /** The relayed connection ended; idempotent, and a no-op unless {@link #succeeded()} was called. */
+        /**
+         * The connection ended: a succeeded one is no longer relayed, and a try still under way is abandoned (see
+         * {@link #abandon()}). Idempotent.
+         */
         public void closed() {
             if (open) {
+                Upstream upstream = current;
                 open = false;
-                current.connectionClosed();
-                strategy.connectionClosed(current);
+                current = null;
+                upstream.connectionClosed();
+                strategy.connectionClosed(upstream);
+            } else {
+                abandon();
             }
         }
     }

@@ -1,6 +1,7 @@
 package io.wsproxy.upstream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetSocketAddress;
 import java.util.HashMap;
@@ -51,6 +52,23 @@ class RoundRobinStrategyTest {
         assertEquals(200, counts.get(members.get(0)));
         assertEquals(400, counts.get(members.get(1)));
         assertEquals(600, counts.get(members.get(2)));
+    }
+
+    @Test
+    void aThousandConnectionsOverThreeEqualMembersAreSpreadExactly() {
+        UpstreamPool pool = Traffic.pool(BalancingStrategy.roundRobin(), Traffic.members(1, 1, 1));
+        Map<Upstream, Integer> counts = Traffic.spread(pool, 1000, false);
+        assertEquals(List.of(334, 333, 333), Traffic.inPoolOrder(pool, counts));
+    }
+
+    @Test
+    void aThousandConnectionsOverWeightsOneTwoThreeAreProportionalWithinOne() {
+        UpstreamPool pool = Traffic.pool(BalancingStrategy.roundRobin(), Traffic.members(1, 2, 3));
+        List<Integer> counts = Traffic.inPoolOrder(pool, Traffic.spread(pool, 1000, true));
+        double[] expected = {1000 / 6.0, 2000 / 6.0, 3000 / 6.0};
+        for (int i = 0; i < 3; i++) {
+            assertTrue(Math.abs(counts.get(i) - expected[i]) <= 1, counts + " against " + expected[i]);
+        }
     }
 
     @Test

@@ -65,6 +65,44 @@ class UpstreamPoolTest {
     }
 
     @Test
+    void aTryCountsAsPendingUntilItsOutcome() {
+        Upstream a = Upstream.of("ws://127.0.0.1:1");
+        UpstreamPool pool = UpstreamPool.builder().add(a).build();
+
+        UpstreamPool.Attempt succeeding = pool.attempt(REQUEST, 1);
+        succeeding.next();
+        assertEquals(1, a.pendingConnections());
+        succeeding.succeeded();
+        assertEquals(0, a.pendingConnections());
+        assertEquals(1, a.activeConnections());
+        succeeding.closed();
+        succeeding.closed();
+        succeeding.abandon();
+        assertEquals(0, a.activeConnections());
+        assertEquals(0, a.pendingConnections());
+
+        UpstreamPool.Attempt failing = pool.attempt(REQUEST, 1);
+        failing.next();
+        failing.failed();
+        assertEquals(0, a.pendingConnections());
+
+        UpstreamPool.Attempt abandoned = pool.attempt(REQUEST, 1);
+        abandoned.next();
+        abandoned.abandon();
+        abandoned.abandon();
+        abandoned.closed();
+        assertEquals(0, a.pendingConnections());
+
+        // A connection that ends while its try is under way releases the try, once.
+        UpstreamPool.Attempt ended = pool.attempt(REQUEST, 1);
+        ended.next();
+        ended.closed();
+        ended.closed();
+        assertEquals(0, a.pendingConnections());
+        assertEquals(0, a.activeConnections());
+    }
+
+    @Test
     void aFailureCountsAgainstTheMemberUntilASuccess() {
         Upstream a = Upstream.of("ws://127.0.0.1:1");
         UpstreamPool pool = UpstreamPool.builder().add(a).build();
