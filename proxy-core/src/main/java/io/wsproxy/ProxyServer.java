@@ -113,6 +113,24 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     /**
+     * Drains {@code member}: after {@code deadline}, its relayed connections are closed one after the other, evenly
+     * over {@code spread}, each as at a graceful shutdown (Close 1001 to the upstream at a frame boundary, what it
+     * sends until its reply still relayed) with {@code 1012} Service Restart to the client, so that clients reconnect
+     * at once, elsewhere, and tens of thousands of them do not all reconnect in the same second. Returns how many
+     * connections will be closed. Connections still in their handshake are not touched.
+     *
+     * @throws IllegalArgumentException if a duration is negative
+     */
+    public int drain(Upstream member, Duration deadline, Duration spread) {
+        Objects.requireNonNull(member, "member");
+        if (deadline.isNegative() || spread.isNegative()) {
+            throw new IllegalArgumentException("deadline and spread must not be negative, got " + deadline + " and "
+                    + spread);
+        }
+        return relay.drain(member, deadline.toNanos(), spread.toNanos());
+    }
+
+    /**
      * Stops gracefully within the builder's shutdown timeout; see {@link #close(Duration)}. Idempotent.
      */
     @Override

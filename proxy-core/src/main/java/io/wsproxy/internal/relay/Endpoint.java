@@ -75,6 +75,7 @@ final class Endpoint implements ChannelHandler {
      * everything the upstream sent before its Close still reaches the client); 0 when none is planned.
      */
     int shutdownCloseCode;
+    String shutdownCloseReason;
 
     /** Why the transport failed (a TLS alert, a refused certificate), for the log line; null when it did not. */
     String failure;

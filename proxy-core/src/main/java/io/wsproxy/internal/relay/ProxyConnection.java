@@ -181,6 +181,24 @@ final class ProxyConnection {
         afterEvent();
     }
 
+    /**
+     * Its upstream is being drained: a relayed connection closes upstream first as at a graceful shutdown, and the
+     * client gets {@code 1012} Service Restart so that it reconnects elsewhere. Connections still in their handshake
+     * or already closing are left alone.
+     */
+    void drain() {
+        if (state == State.RELAY && !closingStarted) {
+            log.debug("{}: closing for the drain of its upstream", this);
+            pump.drain();
+            afterEvent();
+        }
+    }
+
+    /** The upstream this connection is relayed to, or is being connected to; null before one is chosen. */
+    Upstream upstreamMember() {
+        return upstreamMember;
+    }
+
     /** Closes both sockets now. */
     void abort(String reason) {
         if (state != State.CLOSED) {

@@ -25,6 +25,7 @@ final class Pump {
     private static final Logger log = LoggerFactory.getLogger(Pump.class);
 
     private static final String SHUTDOWN_REASON = "proxy shutting down";
+    private static final String DRAIN_REASON = "upstream draining";
 
     private final ProxyConnection connection;
     /** Loop time of the last data forwarded either way; for the idle timeout. */
@@ -87,11 +88,24 @@ final class Pump {
      * elsewhere at once). Frames the client sends after the upstream's Close went out cannot be delivered.
      */
     void goAway() {
+        goAway(connection.config.shutdownCloseCode, SHUTDOWN_REASON);
+    }
+
+    /**
+     * The same close, upstream first, for the upstream being drained: the client gets {@code 1012} Service Restart
+     * so that it reconnects at once, to another upstream.
+     */
+    void drain() {
+        goAway(CloseCodes.SERVICE_RESTART, DRAIN_REASON);
+    }
+
+    private void goAway(int clientCode, String reason) {
         Endpoint client = connection.client;
         if (!client.outputDone && client.shutdownCloseCode == 0) {
-            client.shutdownCloseCode = connection.config.shutdownCloseCode;
+            client.shutdownCloseCode = clientCode;
+            client.shutdownCloseReason = reason;
         }
-        sendClose(connection.upstream, CloseCodes.GOING_AWAY, SHUTDOWN_REASON, true);
+        sendClose(connection.upstream, CloseCodes.GOING_AWAY, reason, true);
         if (connection.upstream.inputDone) {
             closeClientForShutdown();
         }
@@ -105,7 +119,7 @@ final class Pump {
         int code = client.shutdownCloseCode;
         if (code != 0) {
             client.shutdownCloseCode = 0;
-            sendClose(client, code, SHUTDOWN_REASON, true);
+            sendClose(client, code, client.shutdownCloseReason, true);
         }
         settle();
     }

@@ -2,6 +2,7 @@ package io.wsproxy.internal.relay;
 
 import io.wsproxy.ConnectionInfo;
 import io.wsproxy.HeartbeatStats;
+import io.wsproxy.upstream.Upstream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
@@ -210,6 +211,22 @@ public final class Relay {
         return new HeartbeatStats(totals[0], totals[1], totals[2],
                 RoundTripRecorder.summarize(clientCounts, clientRange[0], clientRange[1]),
                 RoundTripRecorder.summarize(upstreamCounts, upstreamRange[0], upstreamRange[1]));
+    }
+
+    /**
+     * Closes the relayed connections to {@code member} with 1012, spread evenly over {@code spreadNanos} starting
+     * {@code delayNanos} from now, on each loop. Returns how many connections that concerns, once every loop has
+     * planned its share; any thread but a loop's.
+     */
+    public int drain(Upstream member, long delayNanos, long spreadNanos) {
+        int planned = 0;
+        for (RelayLoop loop : startedLoops()) {
+            CompletableFuture<Integer> count = new CompletableFuture<>();
+            if (loop.execute(() -> count.complete(loop.drain(member, loop.now() + delayNanos, spreadNanos)))) {
+                planned += count.join();
+            }
+        }
+        return planned;
     }
 
     /** A snapshot of every open connection, each loop's taken on its own thread. */

@@ -4,9 +4,11 @@ import io.wsproxy.ConnectionInfo;
 import io.wsproxy.internal.codec.WebSocketProtocol;
 import io.wsproxy.internal.loop.BufferPool;
 import io.wsproxy.internal.loop.EventLoop;
+import io.wsproxy.internal.loop.TimerTask;
 import io.wsproxy.internal.loop.TimerWheel;
 import io.wsproxy.internal.transport.PlainTransport;
 import io.wsproxy.internal.transport.Transport;
+import io.wsproxy.upstream.Upstream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
@@ -150,6 +152,65 @@ final class RelayLoop {
             ProxyConnection next = c.nextInLoop;
             c.goAway();
             c = next;
+        }
+    }
+
+    /**
+     * Closes this loop's relayed connections to {@code member} with 1012, one after the other at even intervals
+     * from {@code startNanos} (loop time) over {@code spreadNanos}, so that their clients do not all reconnect in
+     * the same instant. One timer per drain, not one per connection. Returns how many connections it will close.
+     */
+    int drain(Upstream member, long startNanos, long spreadNanos) {
+        List<ProxyConnection> targets = new ArrayList<>();
+        for (ProxyConnection c = first; c != null; c = c.nextInLoop) {
+            if (c.upstreamMember() == member && !c.closed()) {
+                targets.add(c);
+            }
+        }
+        if (!targets.isEmpty()) {
+            new DrainTask(targets, startNanos, spreadNanos).next(now());
+        }
+        return targets.size();
+    }
+
+    /** Closes the connections of one drain as their turns come: the i-th of n at start + spread * i / n. */
+    private final class DrainTask extends TimerTask {
+        private final List<ProxyConnection> targets;
+        private final long start;
+        private final long spread;
+        private int next;
+
+        DrainTask(List<ProxyConnection> targets, long start, long spread) {
+            this.targets = targets;
+            this.start = start;
+            this.spread = spread;
+        }
+
+        private long due(int i) {
+            return start + (long) ((double) spread * i / targets.size());
+        }
+
+        /** Closes every connection whose turn has come, then waits for the next turn. */
+        void next(long now) {
+            while (next < targets.size() && due(next) <= now) {
+                ProxyConnection connection = targets.get(next++);
+                if (!connection.closed()) {
+                    connection.drain();
+                }
+            }
+            if (next < targets.size()) {
+                timers().schedule(this, due(next));
+            }
+        }
+
+        @Override
+        protected void expired(long now) {
+            next(now);
+        }
+
+        @Override
+        protected void failed(Throwable cause) {
+            log.error("{}: draining connections failed", loop, cause);
         }
     }
 
