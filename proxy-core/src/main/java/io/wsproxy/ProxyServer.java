@@ -131,6 +131,52 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     /**
+     * Spreads existing long-lived connections onto capacity that has joined, which no common proxy does: a member
+     * holding more than its weighted share of the open connections by over {@code tolerance} (0.1 = 10%) sheds the
+     * excess, its newest connections first, each closed as by {@link #drain} with {@code 1012} Service Restart, at
+     * most {@code closesPerSecond} in all, so that the clients reconnect and the balancing strategy places them.
+     * Works best with a load-aware strategy ({@link io.wsproxy.upstream.BalancingStrategy#leastConnections()}),
+     * which sends the reconnecting clients to the members with room. Returns how many connections it will close.
+     *
+     * @throws IllegalArgumentException if {@code tolerance} is negative or {@code closesPerSecond} not positive
+     */
+    public int rebalance(double tolerance, double closesPerSecond) {
+        if (!(tolerance >= 0) || !(closesPerSecond > 0)) {
+            throw new IllegalArgumentException("tolerance must be at least 0 and closesPerSecond positive, got "
+                    + tolerance + " and " + closesPerSecond);
+        }
+        List<Upstream> members = relay.config().pool.members();
+        long total = 0;
+        long weights = 0;
+        for (Upstream member : members) {
+            total += member.activeConnections();
+            weights += member.weight();
+        }
+        double[] excess = new double[members.size()];
+        double shed = 0;
+        for (int i = 0; i < members.size(); i++) {
+            Upstream member = members.get(i);
+            double share = (double) total * member.weight() / weights;
+            if (member.activeConnections() > share * (1 + tolerance)) {
+                excess[i] = Math.floor(member.activeConnections() - share);
+                shed += excess[i];
+            }
+        }
+        if (shed == 0) {
+            return 0;
+        }
+        long spreadNanos = (long) (shed / closesPerSecond * 1e9);
+        int planned = 0;
+        for (int i = 0; i < members.size(); i++) {
+            int active = members.get(i).activeConnections();
+            if (excess[i] > 0 && active > 0) {
+                planned += relay.drain(members.get(i), excess[i] / active, 0, spreadNanos);
+            }
+        }
+        return planned;
+    }
+
+    /**
      * Stops gracefully within the builder's shutdown timeout; see {@link #close(Duration)}. Idempotent.
      */
     @Override

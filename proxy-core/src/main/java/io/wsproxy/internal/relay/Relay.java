@@ -219,10 +219,15 @@ public final class Relay {
      * planned its share; any thread but a loop's.
      */
     public int drain(Upstream member, long delayNanos, long spreadNanos) {
+        return drain(member, 1.0, delayNanos, spreadNanos);
+    }
+
+    /** As {@link #drain(Upstream, long, long)} for a {@code share} (0 to 1) of the member's connections on each loop. */
+    public int drain(Upstream member, double share, long delayNanos, long spreadNanos) {
         int planned = 0;
         for (RelayLoop loop : startedLoops()) {
             CompletableFuture<Integer> count = new CompletableFuture<>();
-            if (loop.execute(() -> count.complete(loop.drain(member, loop.now() + delayNanos, spreadNanos)))) {
+            if (loop.execute(() -> count.complete(loop.drain(member, share, loop.now() + delayNanos, spreadNanos)))) {
                 planned += count.join();
             }
         }

@@ -161,12 +161,24 @@ final class RelayLoop {
      * the same instant. One timer per drain, not one per connection. Returns how many connections it will close.
      */
     int drain(Upstream member, long startNanos, long spreadNanos) {
+        return drain(member, 1.0, startNanos, spreadNanos);
+    }
+
+    /**
+     * As {@link #drain(Upstream, long, long)} for a {@code share} (0 to 1) of the member's connections on this loop,
+     * rounded to the nearest whole connection: the rebalancing of long-lived connections sheds only the excess. The
+     * most recent connections go first: they have held their upstream for the shortest time.
+     */
+    int drain(Upstream member, double share, long startNanos, long spreadNanos) {
         List<ProxyConnection> targets = new ArrayList<>();
         for (ProxyConnection c = first; c != null; c = c.nextInLoop) {
             if (c.upstreamMember() == member && !c.closed()) {
                 targets.add(c);
             }
         }
+        int count = (int) Math.round(targets.size() * Math.max(0, Math.min(1, share)));
+        // New connections are linked at the head, so the list runs from the newest to the oldest.
+        targets = new ArrayList<>(targets.subList(0, count));
         if (!targets.isEmpty()) {
             new DrainTask(targets, startNanos, spreadNanos).next(now());
         }
