@@ -113,13 +113,14 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     /**
-     * Drains {@code member}: after {@code deadline}, its relayed connections are closed one after the other, evenly
+     * Drains {@code member}: it gets no new connections from now on ({@link UpstreamPool#drain}), and after
+     * {@code deadline} its relayed connections are closed one after the other, evenly
      * over {@code spread}, each as at a graceful shutdown (Close 1001 to the upstream at a frame boundary, what it
      * sends until its reply still relayed) with {@code 1012} Service Restart to the client, so that clients reconnect
      * at once, elsewhere, and tens of thousands of them do not all reconnect in the same second. Returns how many
      * connections will be closed. Connections still in their handshake are not touched.
      *
-     * @throws IllegalArgumentException if a duration is negative
+     * @throws IllegalArgumentException if a duration is negative, or {@code member} is not in the pool
      */
     public int drain(Upstream member, Duration deadline, Duration spread) {
         Objects.requireNonNull(member, "member");
@@ -127,6 +128,7 @@ public final class ProxyServer implements AutoCloseable {
             throw new IllegalArgumentException("deadline and spread must not be negative, got " + deadline + " and "
                     + spread);
         }
+        relay.config().pool.drain(member);
         return relay.drain(member, deadline.toNanos(), spread.toNanos());
     }
 

@@ -25,6 +25,8 @@ public final class Upstream {
     private final AtomicInteger activeConnections = new AtomicInteger();
     /** Tries of this member under way: chosen for a connection, outcome not reported yet. */
     private final AtomicInteger pendingConnections = new AtomicInteger();
+    /** Set by {@link UpstreamPool#drain}: no new connections. */
+    private volatile boolean draining;
     /** Connect or handshake failures since the last success; reset by a success. */
     private final AtomicInteger consecutiveFailures = new AtomicInteger();
 
@@ -136,6 +138,15 @@ public final class Upstream {
      */
     public int pendingConnections() {
         return pendingConnections.get();
+    }
+
+    /** Whether the member is being drained ({@link UpstreamPool#drain}): it gets no new connections. */
+    public boolean draining() {
+        return draining;
+    }
+
+    void setDraining() {
+        draining = true;
     }
 
     /** Connect or handshake failures since the last successful connection. */

@@ -15,6 +15,8 @@ import java.util.Objects;
 public final class UpstreamPool {
     private final List<Upstream> members;
     private final BalancingStrategy strategy;
+    /** Some member is draining: choices filter the members (otherwise they take the list as it is). */
+    private volatile boolean anyDraining;
 
     private UpstreamPool(List<Upstream> members, BalancingStrategy strategy) {
         this.members = List.copyOf(members);
@@ -43,6 +45,23 @@ public final class UpstreamPool {
 
     public BalancingStrategy strategy() {
         return strategy;
+    }
+
+    /**
+     * Stops sending new connections to {@code member}; its open connections stay until they end or are closed
+     * ({@code ProxyServer.drain} does both). While every member is draining, new connections get {@code 502}.
+     * Irreversible for now; thread-safe.
+     *
+     * @throws IllegalArgumentException if {@code member} is not in this pool
+     */
+    public void drain(Upstream member) {
+        if (!members.contains(member)) {
+            throw new IllegalArgumentException(member + " is not a member of this pool");
+        }
+        if (!member.draining()) {
+            member.setDraining();
+            anyDraining = true;
+        }
     }
 
     /**
@@ -135,9 +154,13 @@ public final class UpstreamPool {
                 return null;
             }
             List<Upstream> candidates = members;
-            if (tried != null) {
-                candidates = new ArrayList<>(members);
-                candidates.removeAll(tried);
+            if (tried != null || anyDraining) {
+                candidates = new ArrayList<>(members.size());
+                for (Upstream member : members) {
+                    if (!member.draining() && (tried == null || !tried.contains(member))) {
+                        candidates.add(member);
+                    }
+                }
                 if (candidates.isEmpty()) {
                     return null;
                 }

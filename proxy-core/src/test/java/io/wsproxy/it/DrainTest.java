@@ -80,6 +80,14 @@ class DrainTest {
                     assertEquals("still here", client.nextText(DEADLINE));
                 }
                 assertEquals(PER_BACKEND, b.openCount());
+
+                // New connections go to the other upstream only.
+                for (int i = 0; i < 4; i++) {
+                    clients.add(TestClient.open(Proxies.uri(proxy)));
+                }
+                Await.until("four more on b", DEADLINE, () -> b.openCount() == PER_BACKEND + 4);
+                assertEquals(0, a.openCount(), "nothing new reaches the drained upstream");
+                assertTrue(drained.draining());
             } finally {
                 for (TestClient client : clients) {
                     client.closeQuietly(Duration.ofSeconds(2));

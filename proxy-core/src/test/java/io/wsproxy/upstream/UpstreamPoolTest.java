@@ -146,6 +146,22 @@ class UpstreamPoolTest {
     }
 
     @Test
+    void aDrainedMemberGetsNoNewConnectionsAndAllDrainedGivesNone() {
+        UpstreamPool pool = UpstreamPool.of("ws://127.0.0.1:1", "ws://127.0.0.1:2");
+        Upstream first = pool.members().get(0);
+        pool.drain(first);
+        assertTrue(first.draining());
+        for (int i = 0; i < 10; i++) {
+            UpstreamPool.Attempt attempt = pool.attempt(REQUEST, 3);
+            assertEquals(pool.members().get(1), attempt.next());
+            attempt.abandon();
+        }
+        pool.drain(pool.members().get(1));
+        assertNull(pool.attempt(REQUEST, 3).next());
+        assertMessage("is not a member of this pool", () -> pool.drain(Upstream.of("ws://127.0.0.1:3")));
+    }
+
+    @Test
     void aWssMemberIsSecureAndDefaultsToPort443() {
         Upstream upstream = Upstream.of("wss://localhost/ignored");
         assertTrue(upstream.secure());
