@@ -5,7 +5,11 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One member of an {@link UpstreamPool}: a WebSocket server the proxy relays connections to, given as a
@@ -16,6 +20,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Thread-safe: the identity fields are immutable; the live counters are atomic and read by any thread.
  */
 public final class Upstream {
+    private static final Logger log = LoggerFactory.getLogger(Upstream.class);
+
     private final URI uri;
     private final String host;
     private final boolean secure;
@@ -25,6 +31,15 @@ public final class Upstream {
     private final AtomicInteger activeConnections = new AtomicInteger();
     /** Tries of this member under way: chosen for a connection, outcome not reported yet. */
     private final AtomicInteger pendingConnections = new AtomicInteger();
+    /** Passive health, as the pool that took this member set it: failures that put it down, and for how long. */
+    private volatile int maxFails = 1;
+    private volatile long failTimeoutNanos = TimeUnit.SECONDS.toNanos(10);
+    private volatile LongSupplier clock = System::nanoTime;
+    /** Failures in the current window and when it began; guarded by this object. */
+    private int windowFailures;
+    private long windowStart;
+    /** When a member marked down is tried again; 0 while it was not marked down since its last success. */
+    private volatile long downUntil;
     /** Set by {@link UpstreamPool#drain}: no new connections. */
     private volatile boolean draining;
     /** Connect or handshake failures since the last success; reset by a success. */
@@ -178,6 +193,68 @@ public final class Upstream {
 
     void failed() {
         consecutiveFailures.incrementAndGet();
+    }
+
+    /** The pool's passive health settings; a member belongs to one pool. */
+    void passiveHealth(int maxFails, long failTimeoutNanos, LongSupplier clock) {
+        this.maxFails = maxFails;
+        this.failTimeoutNanos = failTimeoutNanos;
+        this.clock = clock;
+    }
+
+    /**
+     * Whether passive health has marked this member down: after the pool's {@code maxFails} failed connections within
+     * its fail timeout, for the fail timeout. A member that is down gets no new connections unless every member is.
+     */
+    public boolean down() {
+        return downAt(clock.getAsLong());
+    }
+
+    /**
+     * A connect or handshake failure at {@code now}: {@code maxFails} of them within the fail timeout mark the member
+     * down for the fail timeout (nginx's {@code max_fails} and {@code fail_timeout}); a member tried again after it
+     * and failing once more is down again at once, as in nginx. Returns whether the member is down now.
+     */
+    synchronized boolean failedAt(long now) {
+        failed();
+        if (maxFails <= 0) {
+            return false;
+        }
+        if (downUntil != 0) {
+            downUntil = now + failTimeoutNanos;
+            return true;
+        }
+        if (windowFailures == 0 || now - windowStart > failTimeoutNanos) {
+            windowStart = now;
+            windowFailures = 0;
+        }
+        if (++windowFailures >= maxFails) {
+            downUntil = now + failTimeoutNanos;
+            log.info("Upstream {} marked down for {} ms after {} failed connections", this,
+                    TimeUnit.NANOSECONDS.toMillis(failTimeoutNanos), windowFailures);
+            return true;
+        }
+        return false;
+    }
+
+    /** A connection succeeded: the failures are forgotten and a member that was down is up again. */
+    synchronized void succeededAt() {
+        if (downUntil != 0) {
+            log.info("Upstream {} is up again", this);
+        }
+        downUntil = 0;
+        windowFailures = 0;
+    }
+
+    /** Whether passive health has this member down at {@code now}: it gets no new connections until then. */
+    boolean downAt(long now) {
+        long until = downUntil;
+        return until != 0 && now - until < 0;
+    }
+
+    /** When it is tried again, in {@link System#nanoTime()} terms, if it is down; 0 when it was not marked down. */
+    long downUntilNanos() {
+        return downUntil;
     }
 
     @Override

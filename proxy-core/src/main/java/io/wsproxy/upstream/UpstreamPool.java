@@ -1,9 +1,11 @@
 package io.wsproxy.upstream;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.LongSupplier;
 
 /**
  * The upstreams a {@code ProxyServer} relays to, and the {@link BalancingStrategy} that spreads new connections
@@ -15,12 +17,20 @@ import java.util.Objects;
 public final class UpstreamPool {
     private final List<Upstream> members;
     private final BalancingStrategy strategy;
+    private final LongSupplier clock;
+    /** The latest time until which some member is down (passive health): before it, choices check each member. */
+    private volatile long anyDownUntil;
     /** Some member is draining: choices filter the members (otherwise they take the list as it is). */
     private volatile boolean anyDraining;
 
-    private UpstreamPool(List<Upstream> members, BalancingStrategy strategy) {
-        this.members = List.copyOf(members);
-        this.strategy = strategy;
+    private UpstreamPool(Builder builder) {
+        this.members = List.copyOf(builder.members);
+        this.strategy = builder.strategy != null ? builder.strategy : BalancingStrategy.roundRobin();
+        this.clock = builder.clock;
+        this.anyDownUntil = clock.getAsLong();
+        for (Upstream member : members) {
+            member.passiveHealth(builder.maxFails, builder.failTimeout.toNanos(), clock);
+        }
     }
 
     /**
@@ -45,6 +55,13 @@ public final class UpstreamPool {
 
     public BalancingStrategy strategy() {
         return strategy;
+    }
+
+    /** Notes that a member is down until {@code until}, so that choices check members until then. */
+    private synchronized void markedDown(long until) {
+        if (until - anyDownUntil > 0) {
+            anyDownUntil = until;
+        }
     }
 
     /**
@@ -81,8 +98,36 @@ public final class UpstreamPool {
     public static final class Builder {
         private final List<Upstream> members = new ArrayList<>();
         private BalancingStrategy strategy;
+        private int maxFails = 1;
+        private Duration failTimeout = Duration.ofSeconds(10);
+        private LongSupplier clock = System::nanoTime;
 
         private Builder() {
+        }
+
+        /**
+         * Passive health, nginx's {@code max_fails} and {@code fail_timeout} with the same defaults (1 and 10 s):
+         * {@code maxFails} failed connects or upgrades to a member within {@code failTimeout} mark it down for
+         * {@code failTimeout}; then it is tried again, and one more failure puts it down again while a success
+         * brings it back. A member that is down gets no new connections, unless every member is down: then all are
+         * tried, as nginx does, so that a recovering fleet is found at once. {@code maxFails} 0 turns this off.
+         *
+         * @throws IllegalArgumentException for a negative {@code maxFails} or a fail timeout that is not positive
+         */
+        public Builder passiveHealth(int maxFails, Duration failTimeout) {
+            if (maxFails < 0 || failTimeout.isNegative() || failTimeout.isZero()) {
+                throw new IllegalArgumentException("maxFails must be at least 0 and failTimeout positive, got "
+                        + maxFails + " and " + failTimeout);
+            }
+            this.maxFails = maxFails;
+            this.failTimeout = failTimeout;
+            return this;
+        }
+
+        /** The clock of passive health, for tests; default {@link System#nanoTime()}. */
+        Builder clock(LongSupplier clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
         }
 
         /** Adds a member; each member may be added once. */
@@ -113,7 +158,7 @@ public final class UpstreamPool {
             if (members.isEmpty()) {
                 throw new IllegalArgumentException("An upstream pool needs at least one member");
             }
-            return new UpstreamPool(members, strategy != null ? strategy : BalancingStrategy.roundRobin());
+            return new UpstreamPool(this);
         }
     }
 
@@ -154,12 +199,12 @@ public final class UpstreamPool {
                 return null;
             }
             List<Upstream> candidates = members;
-            if (tried != null || anyDraining) {
-                candidates = new ArrayList<>(members.size());
-                for (Upstream member : members) {
-                    if (!member.draining() && (tried == null || !tried.contains(member))) {
-                        candidates.add(member);
-                    }
+            long now = clock.getAsLong();
+            boolean someDown = now - anyDownUntil < 0;
+            if (tried != null || anyDraining || someDown) {
+                candidates = candidates(now, someDown);
+                if (candidates.isEmpty() && someDown) {
+                    candidates = candidates(now, false); // every member is down: try them all, as nginx does
                 }
                 if (candidates.isEmpty()) {
                     return null;
@@ -182,6 +227,18 @@ public final class UpstreamPool {
             return chosen;
         }
 
+        /** The members neither draining nor tried by this connection, less those down when {@code skipDown}. */
+        private List<Upstream> candidates(long now, boolean skipDown) {
+            List<Upstream> candidates = new ArrayList<>(members.size());
+            for (Upstream member : members) {
+                if (!member.draining() && (tried == null || !tried.contains(member))
+                        && !(skipDown && member.downAt(now))) {
+                    candidates.add(member);
+                }
+            }
+            return candidates;
+        }
+
         /** Whether the strategy declined the connection. */
         public boolean declined() {
             return declined;
@@ -197,7 +254,10 @@ public final class UpstreamPool {
             Upstream upstream = Objects.requireNonNull(current, "no current upstream");
             current = null;
             upstream.tryEnded();
-            upstream.failed();
+            long now = clock.getAsLong();
+            if (upstream.failedAt(now)) {
+                markedDown(upstream.downUntilNanos());
+            }
         }
 
         /** The member of the last {@link #next()} accepted the connection: it is relayed from now on. */
@@ -207,6 +267,7 @@ public final class UpstreamPool {
             request = null;
             tried = null;
             upstream.connectionOpened();
+            upstream.succeededAt();
             upstream.tryEnded();
             strategy.connectionOpened(upstream);
         }

@@ -17,11 +17,14 @@ import io.wsproxy.testing.Proxies;
 import io.wsproxy.testing.RawClient;
 import io.wsproxy.testing.RawUpstream;
 import io.wsproxy.testing.TestClient;
+import io.wsproxy.upstream.Upstream;
+import io.wsproxy.upstream.UpstreamPool;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -99,6 +102,42 @@ class UpstreamFailureTest {
             client.closeQuietly(Duration.ofSeconds(2));
         }
         assertEquals(4, backend.openedCount(), "every client reached the live upstream");
+    }
+
+    @Test
+    void aRefusingUpstreamIsMarkedDownSkippedAndTriedAgainAfterItsFailTimeout() throws Exception {
+        backend = EchoBackend.start();
+        int deadPort = closedPort();
+        UpstreamPool pool = UpstreamPool.builder().add("ws://127.0.0.1:" + deadPort).add(backend.uri())
+                .passiveHealth(1, Duration.ofMillis(500)).build();
+        Upstream dead = pool.members().get(0);
+        proxy = Proxies.to(backend.uri()).upstreams(pool).build().start();
+        for (int i = 0; i < 6; i++) {
+            TestClient client = TestClient.open(Proxies.uri(proxy));
+            client.send("try " + i);
+            assertEquals("try " + i, client.nextText(WAIT));
+            client.closeQuietly(Duration.ofSeconds(2));
+            if (i == 0) {
+                assertTrue(dead.down(), "marked down after its first refusal");
+            }
+        }
+        assertEquals(6, backend.openedCount(), "every client reached the live upstream");
+        assertTrue(dead.consecutiveFailures() <= 2, "a down member is skipped, not retried by every connection: "
+                + dead.consecutiveFailures() + " failures");
+
+        // It listens again: once the fail timeout is over, a new connection is sent to it.
+        try (ServerSocket revived = new ServerSocket(deadPort, 50, InetAddress.getLoopbackAddress())) {
+            revived.setSoTimeout((int) WAIT.toMillis());
+            Await.until("the fail timeout to pass", WAIT, () -> !dead.down());
+            RawClient first = requestUpgrade();
+            RawClient second = requestUpgrade();
+            try (Socket accepted = revived.accept()) {
+                assertTrue(accepted.isConnected(), "the revived upstream was tried again");
+            } finally {
+                first.close();
+                second.close();
+            }
+        }
     }
 
     @Test
