@@ -16,6 +16,10 @@ import java.util.function.LongSupplier;
  */
 public final class UpstreamPool {
     private final List<Upstream> members;
+    /** The members that are not backups: what a choice starts from. */
+    private final List<Upstream> primaries;
+    /** The backup members, in the order they were added; tried only when no primary can take a connection. */
+    private final List<Upstream> backups;
     private final BalancingStrategy strategy;
     private final LongSupplier clock;
     /** The latest time until which some member is down (passive health): before it, choices check each member. */
@@ -25,6 +29,10 @@ public final class UpstreamPool {
 
     private UpstreamPool(Builder builder) {
         this.members = List.copyOf(builder.members);
+        this.backups = List.copyOf(builder.backups);
+        List<Upstream> primaries = new ArrayList<>(members);
+        primaries.removeAll(backups);
+        this.primaries = List.copyOf(primaries);
         this.strategy = builder.strategy != null ? builder.strategy : BalancingStrategy.roundRobin();
         this.clock = builder.clock;
         this.anyDownUntil = clock.getAsLong();
@@ -48,9 +56,14 @@ public final class UpstreamPool {
         return new Builder();
     }
 
-    /** The members, in the order they were added. */
+    /** The members, in the order they were added, backups included. */
     public List<Upstream> members() {
         return members;
+    }
+
+    /** Whether {@code member} is a backup: it gets connections only when no other member can take them. */
+    public boolean isBackup(Upstream member) {
+        return backups.contains(member);
     }
 
     public BalancingStrategy strategy() {
@@ -97,6 +110,7 @@ public final class UpstreamPool {
     /** Collects members and the strategy of a pool. */
     public static final class Builder {
         private final List<Upstream> members = new ArrayList<>();
+        private final List<Upstream> backups = new ArrayList<>();
         private BalancingStrategy strategy;
         private int maxFails = 1;
         private Duration failTimeout = Duration.ofSeconds(10);
@@ -130,6 +144,17 @@ public final class UpstreamPool {
             return this;
         }
 
+        /**
+         * Adds a backup member, nginx's {@code server ... backup} and HAProxy's {@code backup}: it gets new
+         * connections only when no other member can take them (each is down, draining, or already failed for that
+         * connection).
+         */
+        public Builder addBackup(Upstream upstream) {
+            add(upstream);
+            backups.add(upstream);
+            return this;
+        }
+
         /** Adds a member; each member may be added once. */
         public Builder add(Upstream upstream) {
             Objects.requireNonNull(upstream, "upstream");
@@ -155,7 +180,11 @@ public final class UpstreamPool {
 
         /** @throws IllegalArgumentException if no member was added */
         public UpstreamPool build() {
-            if (members.isEmpty()) {
+            if (members.size() == backups.size()) {
+                if (!members.isEmpty()) {
+                    throw new IllegalArgumentException("An upstream pool needs at least one member that is not a"
+                            + " backup");
+                }
                 throw new IllegalArgumentException("An upstream pool needs at least one member");
             }
             return new UpstreamPool(this);
@@ -198,13 +227,16 @@ public final class UpstreamPool {
             if (tried != null && tried.size() >= maxTries) {
                 return null;
             }
-            List<Upstream> candidates = members;
+            List<Upstream> candidates = primaries;
             long now = clock.getAsLong();
             boolean someDown = now - anyDownUntil < 0;
             if (tried != null || anyDraining || someDown) {
-                candidates = candidates(now, someDown);
+                candidates = candidates(primaries, now, someDown);
+                if (candidates.isEmpty() && !backups.isEmpty()) {
+                    candidates = candidates(backups, now, someDown);
+                }
                 if (candidates.isEmpty() && someDown) {
-                    candidates = candidates(now, false); // every member is down: try them all, as nginx does
+                    candidates = candidates(members, now, false); // every member is down: try them all, as nginx
                 }
                 if (candidates.isEmpty()) {
                     return null;
@@ -227,10 +259,10 @@ public final class UpstreamPool {
             return chosen;
         }
 
-        /** The members neither draining nor tried by this connection, less those down when {@code skipDown}. */
-        private List<Upstream> candidates(long now, boolean skipDown) {
-            List<Upstream> candidates = new ArrayList<>(members.size());
-            for (Upstream member : members) {
+        /** The {@code from} neither draining nor tried by this connection, less those down when {@code skipDown}. */
+        private List<Upstream> candidates(List<Upstream> from, long now, boolean skipDown) {
+            List<Upstream> candidates = new ArrayList<>(from.size());
+            for (Upstream member : from) {
                 if (!member.draining() && (tried == null || !tried.contains(member))
                         && !(skipDown && member.downAt(now))) {
                     candidates.add(member);
