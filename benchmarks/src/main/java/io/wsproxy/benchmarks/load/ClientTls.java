@@ -3,19 +3,17 @@ package io.wsproxy.benchmarks.load;
 import io.wsproxy.tls.TrustMaterial;
 import io.wsproxy.tls.internal.LoopBuffers;
 import io.wsproxy.tls.internal.TlsConnection;
+import io.wsproxy.tls.internal.TrustEverything;
 import java.io.IOException;
-import java.net.Socket;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.cert.X509Certificate;
 import java.util.List;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
  * The load tool's client side of TLS ({@code --tls}): one {@link SSLContext} for the run and, per connection, a
@@ -60,7 +58,7 @@ final class ClientTls {
      * @throws IllegalArgumentException when the CA file does not load or the JDK has no TLS
      */
     static ClientTls create(String serverName, int port, Path caFile, boolean resume) {
-        TrustManager trust = caFile == null ? new TrustEverything() : TrustMaterial.fromPem(caFile).trustManager();
+        TrustManager trust = caFile == null ? TrustEverything.INSTANCE : TrustMaterial.fromPem(caFile).trustManager();
         try {
             SSLContext context = SSLContext.getInstance("TLS");
             context.init(null, new TrustManager[] {trust}, null);
@@ -95,37 +93,5 @@ final class ClientTls {
 
     boolean resume() {
         return resume;
-    }
-
-    /** Accepts every certificate chain: a benchmark client against its own self-signed certificate. */
-    private static final class TrustEverything extends X509ExtendedTrustManager {
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) {
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) {
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType) {
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType) {
-        }
-
-        @Override
-        public X509Certificate[] getAcceptedIssuers() {
-            return new X509Certificate[0];
-        }
     }
 }
