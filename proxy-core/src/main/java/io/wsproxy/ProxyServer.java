@@ -66,6 +66,7 @@ public final class ProxyServer implements AutoCloseable {
      */
     public ProxyServer start() throws IOException {
         relay.start();
+        relay.config().pool.startHealthChecks();
         return this;
     }
 
@@ -195,6 +196,7 @@ public final class ProxyServer implements AutoCloseable {
      */
     public void close(Duration deadline) {
         Objects.requireNonNull(deadline, "deadline");
+        relay.config().pool.stopHealthChecks();
         relay.shutdown(deadline.toNanos());
     }
 

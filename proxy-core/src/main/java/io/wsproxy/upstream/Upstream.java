@@ -40,6 +40,10 @@ public final class Upstream {
     private long windowStart;
     /** When a member marked down is tried again; 0 while it was not marked down since its last success. */
     private volatile long downUntil;
+    /** Active health: the probes say it is down; and the run of probes agreeing with the opposite. */
+    private volatile boolean probedDown;
+    /** Touched by the pool's checker thread only. */
+    private int probeRun;
     /** Set by {@link UpstreamPool#drain}: no new connections. */
     private volatile boolean draining;
     /** Connect or handshake failures since the last success; reset by a success. */
@@ -249,7 +253,30 @@ public final class Upstream {
     /** Whether passive health has this member down at {@code now}: it gets no new connections until then. */
     boolean downAt(long now) {
         long until = downUntil;
-        return until != 0 && now - until < 0;
+        return probedDown || until != 0 && now - until < 0;
+    }
+
+    /**
+     * The result of an active probe ({@code failure} null when it passed). Returns +1 when it marks the member down,
+     * -1 when it brings it back, 0 otherwise. Checker thread only.
+     */
+    int probed(String failure, ActiveHealthCheck check) {
+        boolean passed = failure == null;
+        if (passed != probedDown) {
+            probeRun = 0; // agrees with the current state
+            return 0;
+        }
+        if (++probeRun < (passed ? check.rise() : check.fall())) {
+            return 0;
+        }
+        probeRun = 0;
+        probedDown = !passed;
+        if (passed) {
+            log.info("Upstream {} is up again: {} health checks in a row passed", this, check.rise());
+            return -1;
+        }
+        log.info("Upstream {} marked down: {} health checks in a row failed, the last: {}", this, check.fall(), failure);
+        return 1;
     }
 
     /** When it is tried again, in {@link System#nanoTime()} terms, if it is down; 0 when it was not marked down. */

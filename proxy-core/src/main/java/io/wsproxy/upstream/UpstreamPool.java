@@ -5,6 +5,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
 
 /**
@@ -24,6 +28,12 @@ public final class UpstreamPool {
     private final LongSupplier clock;
     /** The latest time until which some member is down (passive health): before it, choices check each member. */
     private volatile long anyDownUntil;
+    /** Active health checks; null when the pool has none. */
+    private final ActiveHealthCheck activeCheck;
+    /** Members the probes have down now: while any, choices check each member. */
+    private final AtomicInteger probedDown = new AtomicInteger();
+    /** The thread of the active checks while they run; guarded by this object. */
+    private ScheduledExecutorService checker;
     /** Some member is draining: choices filter the members (otherwise they take the list as it is). */
     private volatile boolean anyDraining;
 
@@ -35,6 +45,7 @@ public final class UpstreamPool {
         this.primaries = List.copyOf(primaries);
         this.strategy = builder.strategy != null ? builder.strategy : BalancingStrategy.roundRobin();
         this.clock = builder.clock;
+        this.activeCheck = builder.activeCheck;
         this.anyDownUntil = clock.getAsLong();
         for (Upstream member : members) {
             member.passiveHealth(builder.maxFails, builder.failTimeout.toNanos(), clock);
@@ -68,6 +79,43 @@ public final class UpstreamPool {
 
     public BalancingStrategy strategy() {
         return strategy;
+    }
+
+    /**
+     * Starts the active health checks, if the pool has them, on one daemon thread of their own: the first round at
+     * once, then one every interval. A {@code ProxyServer} calls this when it starts; idempotent.
+     */
+    public synchronized void startHealthChecks() {
+        if (activeCheck == null || checker != null) {
+            return;
+        }
+        checker = Executors.newSingleThreadScheduledExecutor(task -> {
+            Thread thread = new Thread(task, "wsproxy-health-check");
+            thread.setDaemon(true);
+            return thread;
+        });
+        checker.scheduleWithFixedDelay(this::probeAll, 0, activeCheck.interval().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Stops the active health checks; a {@code ProxyServer} calls this when it closes. Idempotent. */
+    public synchronized void stopHealthChecks() {
+        if (checker != null) {
+            checker.shutdownNow();
+            checker = null;
+        }
+    }
+
+    /** One round of probes, one member after the other. */
+    private void probeAll() {
+        for (Upstream member : members) {
+            if (Thread.currentThread().isInterrupted()) {
+                return;
+            }
+            int change = member.probed(HealthProbe.probe(member, activeCheck), activeCheck);
+            if (change != 0) {
+                probedDown.addAndGet(change);
+            }
+        }
     }
 
     /** Notes that a member is down until {@code until}, so that choices check members until then. */
@@ -115,8 +163,18 @@ public final class UpstreamPool {
         private int maxFails = 1;
         private Duration failTimeout = Duration.ofSeconds(10);
         private LongSupplier clock = System::nanoTime;
+        private ActiveHealthCheck activeCheck;
 
         private Builder() {
+        }
+
+        /**
+         * Probes every member as {@code check} says, besides passive health; the checks run while the
+         * {@code ProxyServer} using the pool runs. Off by default.
+         */
+        public Builder activeHealth(ActiveHealthCheck check) {
+            this.activeCheck = Objects.requireNonNull(check, "check");
+            return this;
         }
 
         /**
@@ -229,7 +287,7 @@ public final class UpstreamPool {
             }
             List<Upstream> candidates = primaries;
             long now = clock.getAsLong();
-            boolean someDown = now - anyDownUntil < 0;
+            boolean someDown = now - anyDownUntil < 0 || probedDown.get() > 0;
             if (tried != null || anyDraining || someDown) {
                 candidates = candidates(primaries, now, someDown);
                 if (candidates.isEmpty() && !backups.isEmpty()) {
