@@ -256,6 +256,14 @@ public final class Upstream {
         return probedDown || until != 0 && now - until < 0;
     }
 
+    /** Forgets what the active probes said, when they stop; returns whether they had the member down. */
+    boolean clearProbes() {
+        probeRun = 0;
+        boolean wasDown = probedDown;
+        probedDown = false;
+        return wasDown;
+    }
+
     /**
      * The result of an active probe ({@code failure} null when it passed). Returns +1 when it marks the member down,
      * -1 when it brings it back, 0 otherwise. Checker thread only.

@@ -97,11 +97,24 @@ public final class UpstreamPool {
         checker.scheduleWithFixedDelay(this::probeAll, 0, activeCheck.interval().toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    /** Stops the active health checks; a {@code ProxyServer} calls this when it closes. Idempotent. */
+    /**
+     * Stops the active health checks, and forgets what they said: no member stays down on the word of probes that no
+     * longer run. A {@code ProxyServer} calls this when it closes. Idempotent.
+     */
     public synchronized void stopHealthChecks() {
         if (checker != null) {
             checker.shutdownNow();
+            try {
+                checker.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             checker = null;
+            for (Upstream member : members) {
+                if (member.clearProbes()) {
+                    probedDown.decrementAndGet();
+                }
+            }
         }
     }
 

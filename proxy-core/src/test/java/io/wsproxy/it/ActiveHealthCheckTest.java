@@ -52,6 +52,7 @@ class ActiveHealthCheckTest {
             } finally {
                 pool.stopHealthChecks();
             }
+            assertFalse(stalled.down(), "stopped checks leave no member down on their word");
         }
     }
 
