@@ -15,15 +15,15 @@ import java.util.function.LongSupplier;
  * The upstreams a {@code ProxyServer} relays to, and the {@link BalancingStrategy} that spreads new connections
  * over them. Like an nginx {@code upstream} block.
  *
- * <p>Thread-safe: the member list is immutable; each connection's {@link Attempt} is confined to that connection's
+ * <p>Thread-safe: members may be added, removed and drained from any thread while the proxy runs; a choice reads
+ * an immutable snapshot of them without a lock. Each connection's {@link Attempt} is confined to that connection's
  * event-loop thread.
  */
 public final class UpstreamPool {
-    private final List<Upstream> members;
-    /** The members that are not backups: what a choice starts from. */
-    private final List<Upstream> primaries;
-    /** The backup members, in the order they were added; tried only when no primary can take a connection. */
-    private final List<Upstream> backups;
+    /** The members now; replaced whole by {@link #add}, {@link #addBackup} and {@link #remove}, under this object. */
+    private volatile Members snapshot;
+    private final int maxFails;
+    private final long failTimeoutNanos;
     private final BalancingStrategy strategy;
     private final LongSupplier clock;
     /** The latest time until which some member is down (passive health): before it, choices check each member. */
@@ -38,17 +38,27 @@ public final class UpstreamPool {
     private volatile boolean anyDraining;
 
     private UpstreamPool(Builder builder) {
-        this.members = List.copyOf(builder.members);
-        this.backups = List.copyOf(builder.backups);
-        List<Upstream> primaries = new ArrayList<>(members);
-        primaries.removeAll(backups);
-        this.primaries = List.copyOf(primaries);
+        this.snapshot = Members.of(builder.members, builder.backups);
+        this.maxFails = builder.maxFails;
+        this.failTimeoutNanos = builder.failTimeout.toNanos();
         this.strategy = builder.strategy != null ? builder.strategy : BalancingStrategy.roundRobin();
         this.clock = builder.clock;
         this.activeCheck = builder.activeCheck;
         this.anyDownUntil = clock.getAsLong();
-        for (Upstream member : members) {
-            member.passiveHealth(builder.maxFails, builder.failTimeout.toNanos(), clock);
+        for (Upstream member : snapshot.all) {
+            member.passiveHealth(maxFails, failTimeoutNanos, clock);
+        }
+    }
+
+    /**
+     * The members at one moment: all in the order they were added, the primaries (what a choice starts from) and the
+     * backups. Immutable.
+     */
+    private record Members(List<Upstream> all, List<Upstream> primaries, List<Upstream> backups) {
+        static Members of(List<Upstream> all, List<Upstream> backups) {
+            List<Upstream> primaries = new ArrayList<>(all);
+            primaries.removeAll(backups);
+            return new Members(List.copyOf(all), List.copyOf(primaries), List.copyOf(backups));
         }
     }
 
@@ -67,14 +77,72 @@ public final class UpstreamPool {
         return new Builder();
     }
 
-    /** The members, in the order they were added, backups included. */
+    /** The members now, in the order they were added, backups included. */
     public List<Upstream> members() {
-        return members;
+        return snapshot.all;
     }
 
     /** Whether {@code member} is a backup: it gets connections only when no other member can take them. */
     public boolean isBackup(Upstream member) {
-        return backups.contains(member);
+        return snapshot.backups.contains(member);
+    }
+
+    /**
+     * Adds a member while the proxy runs, from any thread: new connections may go to it at once. Its address must
+     * not be in the pool already.
+     *
+     * @throws IllegalArgumentException if a member has the same address
+     */
+    public void add(Upstream member) {
+        addMember(member, false);
+    }
+
+    /** Adds a backup member while the proxy runs; see {@link Builder#addBackup(Upstream)}. */
+    public void addBackup(Upstream member) {
+        addMember(member, true);
+    }
+
+    private synchronized void addMember(Upstream member, boolean backup) {
+        Objects.requireNonNull(member, "member");
+        Members now = snapshot;
+        for (Upstream existing : now.all) {
+            if (existing.address().equals(member.address())) {
+                throw new IllegalArgumentException("Upstream " + member + " is already in the pool");
+            }
+        }
+        member.passiveHealth(maxFails, failTimeoutNanos, clock);
+        List<Upstream> all = new ArrayList<>(now.all);
+        all.add(member);
+        List<Upstream> backups = new ArrayList<>(now.backups);
+        if (backup) {
+            backups.add(member);
+        }
+        snapshot = Members.of(all, backups);
+    }
+
+    /**
+     * Removes a member while the proxy runs, from any thread: it gets no new connections, and its open connections
+     * go on until they end (drain it first to close them). Returns whether it was a member.
+     *
+     * @throws IllegalArgumentException if it is the last member that is not a backup (nginx needs a server too)
+     */
+    public synchronized boolean remove(Upstream member) {
+        Members now = snapshot;
+        if (!now.all.contains(member)) {
+            return false;
+        }
+        if (now.primaries.size() == 1 && now.primaries.get(0) == member) {
+            throw new IllegalArgumentException("Cannot remove " + member + ", the last member that is not a backup");
+        }
+        List<Upstream> all = new ArrayList<>(now.all);
+        all.remove(member);
+        List<Upstream> backups = new ArrayList<>(now.backups);
+        backups.remove(member);
+        snapshot = Members.of(all, backups);
+        if (member.clearProbes()) {
+            probedDown.decrementAndGet();
+        }
+        return true;
     }
 
     public BalancingStrategy strategy() {
@@ -110,7 +178,7 @@ public final class UpstreamPool {
                 Thread.currentThread().interrupt();
             }
             checker = null;
-            for (Upstream member : members) {
+            for (Upstream member : snapshot.all) {
                 if (member.clearProbes()) {
                     probedDown.decrementAndGet();
                 }
@@ -120,7 +188,7 @@ public final class UpstreamPool {
 
     /** One round of probes, one member after the other. */
     private void probeAll() {
-        for (Upstream member : members) {
+        for (Upstream member : snapshot.all) {
             if (Thread.currentThread().isInterrupted()) {
                 return;
             }
@@ -146,7 +214,7 @@ public final class UpstreamPool {
      * @throws IllegalArgumentException if {@code member} is not in this pool
      */
     public void drain(Upstream member) {
-        if (!members.contains(member)) {
+        if (!snapshot.all.contains(member)) {
             throw new IllegalArgumentException(member + " is not a member of this pool");
         }
         if (!member.draining()) {
@@ -160,12 +228,12 @@ public final class UpstreamPool {
      * once). The caller reports each outcome to the attempt.
      */
     public Attempt attempt(ClientRequest request, int maxTries) {
-        return new Attempt(request, Math.max(1, Math.min(maxTries, members.size())));
+        return new Attempt(request, Math.max(1, Math.min(maxTries, snapshot.all.size())));
     }
 
     @Override
     public String toString() {
-        return members + " by " + strategy;
+        return snapshot.all + " by " + strategy;
     }
 
     /** Collects members and the strategy of a pool. */
@@ -298,16 +366,17 @@ public final class UpstreamPool {
             if (tried != null && tried.size() >= maxTries) {
                 return null;
             }
-            List<Upstream> candidates = primaries;
+            Members members = snapshot;
+            List<Upstream> candidates = members.primaries;
             long now = clock.getAsLong();
             boolean someDown = now - anyDownUntil < 0 || probedDown.get() > 0;
             if (tried != null || anyDraining || someDown) {
-                candidates = candidates(primaries, now, someDown);
-                if (candidates.isEmpty() && !backups.isEmpty()) {
-                    candidates = candidates(backups, now, someDown);
+                candidates = candidates(members.primaries, now, someDown);
+                if (candidates.isEmpty() && !members.backups.isEmpty()) {
+                    candidates = candidates(members.backups, now, someDown);
                 }
                 if (candidates.isEmpty() && someDown) {
-                    candidates = candidates(members, now, false); // every member is down: try them all, as nginx
+                    candidates = candidates(members.all, now, false); // every member is down: try them all, as nginx
                 }
                 if (candidates.isEmpty()) {
                     return null;
