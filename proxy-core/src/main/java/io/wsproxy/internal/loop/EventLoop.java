@@ -200,12 +200,15 @@ public final class EventLoop {
     }
 
     private void dispatch(SelectionKey key) {
-        if (!key.isValid()) {
-            return;
+        if (key.isValid()) {
+            dispatch(key, key.readyOps());
         }
+    }
+
+    private void dispatch(SelectionKey key, int readyOps) {
         ChannelHandler handler = (ChannelHandler) key.attachment();
         try {
-            handler.ready(key, key.readyOps());
+            handler.ready(key, readyOps);
         } catch (Throwable t) {
             failed(handler, t);
         }
@@ -224,12 +227,7 @@ public final class EventLoop {
             SelectionKey key = batch[i];
             batch[i] = null;
             if (key.isValid()) {
-                ChannelHandler handler = (ChannelHandler) key.attachment();
-                try {
-                    handler.ready(key, SelectionKey.OP_READ);
-                } catch (Throwable t) {
-                    failed(handler, t);
-                }
+                dispatch(key, SelectionKey.OP_READ);
             }
         }
     }

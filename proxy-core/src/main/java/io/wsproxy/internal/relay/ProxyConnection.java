@@ -313,7 +313,7 @@ final class ProxyConnection {
         try {
             transport = upstreamTransport(next, channel);
         } catch (IOException | RuntimeException e) {
-            closeQuietly(channel);
+            Relay.closeQuietly(channel);
             log.warn("{}: cannot set up TLS to {}: {}", this, next, e.getMessage());
             attempt.failed();
             lastFailureTimedOut = false;
@@ -349,14 +349,6 @@ final class ProxyConnection {
                     + " class path)");
         }
         return config.upstreamTransport.connecting(channel, member);
-    }
-
-    private static void closeQuietly(SocketChannel channel) {
-        try {
-            channel.close();
-        } catch (IOException e) {
-            log.debug("Closing a socket failed: {}", e.toString());
-        }
     }
 
     private void finishConnect() {
@@ -639,7 +631,8 @@ final class ProxyConnection {
         }
     }
 
-    private static InetSocketAddress remoteAddress(SocketChannel channel) {
+    /** The peer of {@code channel}; the wildcard address when it has none any more. */
+    static InetSocketAddress remoteAddress(SocketChannel channel) {
         try {
             return (InetSocketAddress) channel.getRemoteAddress();
         } catch (IOException e) {

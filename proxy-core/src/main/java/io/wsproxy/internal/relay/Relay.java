@@ -351,7 +351,8 @@ public final class Relay {
         }
     }
 
-    private static void closeQuietly(java.nio.channels.Channel channel) {
+    /** Closes {@code channel}, logging a failure at debug: for sockets the relay gives up on. */
+    static void closeQuietly(java.nio.channels.Channel channel) {
         try {
             channel.close();
         } catch (IOException e) {

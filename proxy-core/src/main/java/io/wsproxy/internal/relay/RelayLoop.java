@@ -100,8 +100,8 @@ final class RelayLoop {
                 transport = listener.transport().accepted(channel);
             } catch (IOException | RuntimeException e) {
                 log.warn("{}: cannot set up {} for a connection from {}: {}", loop, listener.transport().scheme(),
-                        remote(channel), e.toString());
-                closeQuietly(channel);
+                        ProxyConnection.remoteAddress(channel), e.toString());
+                Relay.closeQuietly(channel);
                 relay.connectionClosed();
                 return;
             }
@@ -118,22 +118,6 @@ final class RelayLoop {
      */
     void readAgain(Endpoint endpoint) {
         loop.dispatchAgain(endpoint.key);
-    }
-
-    private static Object remote(SocketChannel channel) {
-        try {
-            return channel.getRemoteAddress();
-        } catch (IOException e) {
-            return "an unknown address";
-        }
-    }
-
-    private static void closeQuietly(SocketChannel channel) {
-        try {
-            channel.close();
-        } catch (IOException e) {
-            log.debug("Closing a socket failed: {}", e.toString());
-        }
     }
 
     SelectionKey register(SocketChannel channel, int ops, Endpoint endpoint) throws ClosedChannelException {

@@ -1,6 +1,5 @@
 package io.wsproxy.tls.internal;
 
-import java.net.IDN;
 import java.net.Socket;
 import java.security.Principal;
 import java.security.PrivateKey;
@@ -152,15 +151,22 @@ public final class SniKeyManager extends X509ExtendedKeyManager {
         }
     }
 
-    /** The SNI host name of the handshake under way, in ASCII (IDNs in their xn-- form); null when none was sent. */
+    /** The SNI host name of the handshake under way; null when none was sent. */
     private static String requestedName(SSLEngine engine) {
-        SSLSession session = engine == null ? null : engine.getHandshakeSession();
+        return engine == null ? null : serverName(engine.getHandshakeSession());
+    }
+
+    /**
+     * The SNI host name a client sent in {@code session}'s handshake, in its ASCII form (IDNs as xn--); null when it
+     * sent none.
+     */
+    static String serverName(SSLSession session) {
         if (!(session instanceof ExtendedSSLSession)) {
             return null;
         }
         for (SNIServerName name : ((ExtendedSSLSession) session).getRequestedServerNames()) {
             if (name.getType() == StandardConstants.SNI_HOST_NAME) {
-                return IDN.toASCII(((SNIHostName) name).getAsciiName());
+                return ((SNIHostName) name).getAsciiName();
             }
         }
         return null;

@@ -10,13 +10,9 @@ import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
-import javax.net.ssl.ExtendedSSLSession;
-import javax.net.ssl.SNIHostName;
-import javax.net.ssl.SNIServerName;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
-import javax.net.ssl.StandardConstants;
 
 /**
  * The relay's {@link Transport} over a {@link TlsConnection}: application bytes in and out, close_notify before the
@@ -155,14 +151,7 @@ public final class TlsTransport implements Transport {
 
     private static TlsInfo describe(SSLEngine engine) {
         SSLSession session = engine.getSession();
-        String serverName = null;
-        if (!engine.getUseClientMode() && session instanceof ExtendedSSLSession) {
-            for (SNIServerName name : ((ExtendedSSLSession) session).getRequestedServerNames()) {
-                if (name.getType() == StandardConstants.SNI_HOST_NAME) {
-                    serverName = ((SNIHostName) name).getAsciiName();
-                }
-            }
-        }
+        String serverName = engine.getUseClientMode() ? null : SniKeyManager.serverName(session);
         List<X509Certificate> peer = new ArrayList<>();
         try {
             for (Certificate certificate : session.getPeerCertificates()) {
