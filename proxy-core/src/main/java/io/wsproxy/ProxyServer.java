@@ -3,6 +3,7 @@ package io.wsproxy;
 import io.wsproxy.internal.relay.Listener;
 import io.wsproxy.internal.relay.Relay;
 import io.wsproxy.internal.relay.RelayConfig;
+import io.wsproxy.upstream.MembershipListener;
 import io.wsproxy.upstream.Upstream;
 import io.wsproxy.upstream.UpstreamPool;
 import java.io.IOException;
@@ -12,6 +13,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.ServiceLoader;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A WebSocket relay: accepts ws:// (and, with the proxy-tls module, wss://) connections on its listen addresses,
@@ -38,8 +44,13 @@ import java.util.ServiceLoader;
  * loops (one thread each, by default one per core); nothing of the relay blocks the caller.
  */
 public final class ProxyServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
+    /** Joins closer together than this rebalance once. */
+    private static final Duration REBALANCE_SETTLE = Duration.ofSeconds(1);
+
     private final Relay relay;
     private final Duration shutdownTimeout;
+    private final PoolWatch membership;
 
     private ProxyServer(Builder builder) {
         RelayConfig config = new RelayConfig(builder.pool, builder.forwardedHeaders,
@@ -47,10 +58,57 @@ public final class ProxyServer implements AutoCloseable {
                 builder.upstreamHandshakeTimeout.toNanos(), builder.closeTimeout.toNanos(),
                 builder.sendTimeout.toNanos(), builder.bufferSize, builder.maxHeaderBytes, builder.maxHeaderCount,
                 builder.maxResponseBodyBytes, builder.maxMessageBytes, builder.maxUpstreamTries,
-                builder.maxConnections, Math.max(1, builder.retryAfter.toSeconds()), builder.heartbeat,
+                builder.connectBudget.toNanos(), builder.maxConnections, Math.max(1, builder.retryAfter.toSeconds()), builder.heartbeat,
                 builder.idleTimeout.toNanos(), builder.shutdownCloseCode, builder.upstreamTransport);
         this.relay = new Relay(config, builder.listen, builder.eventLoops);
         this.shutdownTimeout = builder.shutdownTimeout;
+        this.membership = new PoolWatch(builder);
+    }
+
+    /**
+     * What the server does when the pool's membership changes on its own: closes the connections of vanished
+     * addresses ({@link Builder#drainVanished}) and rebalances after members join ({@link Builder#rebalanceOnJoin}).
+     */
+    private final class PoolWatch implements MembershipListener {
+        private final Duration vanishedDeadline;
+        private final Duration vanishedSpread;
+        private final double tolerance;
+        private final double closesPerSecond;
+        /** Counts joins, so that only the last of several joins in quick succession rebalances. */
+        private final AtomicLong joins = new AtomicLong();
+
+        PoolWatch(Builder builder) {
+            this.vanishedDeadline = builder.vanishedDeadline;
+            this.vanishedSpread = builder.vanishedSpread;
+            this.tolerance = builder.rebalanceTolerance;
+            this.closesPerSecond = builder.rebalanceClosesPerSecond;
+        }
+
+        boolean needed() {
+            return vanishedDeadline != null || closesPerSecond > 0;
+        }
+
+        @Override
+        public void vanished(Upstream member) {
+            if (vanishedDeadline != null) {
+                int planned = relay.drain(member, vanishedDeadline.toNanos(), vanishedSpread.toNanos());
+                log.info("Upstream {} vanished from its host name: {} connections close from {} ms from now",
+                        member, planned, vanishedDeadline.toMillis());
+            }
+        }
+
+        @Override
+        public void joined(Upstream member) {
+            if (closesPerSecond > 0) {
+                long join = joins.incrementAndGet();
+                CompletableFuture.delayedExecutor(REBALANCE_SETTLE.toMillis(), TimeUnit.MILLISECONDS).execute(() -> {
+                    if (joins.get() == join && !relay.stopping()) {
+                        int planned = rebalance(tolerance, closesPerSecond);
+                        log.info("Rebalancing after {} joined: {} connections to close", member, planned);
+                    }
+                });
+            }
+        }
     }
 
     public static Builder builder() {
@@ -66,7 +124,10 @@ public final class ProxyServer implements AutoCloseable {
      */
     public ProxyServer start() throws IOException {
         relay.start();
-        relay.config().pool.startHealthChecks();
+        if (membership.needed()) {
+            relay.config().pool.addListener(membership);
+        }
+        relay.config().pool.start();
         return this;
     }
 
@@ -148,7 +209,14 @@ public final class ProxyServer implements AutoCloseable {
             throw new IllegalArgumentException("tolerance must be at least 0 and closesPerSecond positive, got "
                     + tolerance + " and " + closesPerSecond);
         }
-        List<Upstream> members = relay.config().pool.members();
+        UpstreamPool pool = relay.config().pool;
+        List<Upstream> members = new ArrayList<>();
+        for (Upstream member : pool.members()) {
+            // Only the members that take new connections share them; drains and health deal with the others.
+            if (member.state() == Upstream.State.UP && !pool.isBackup(member)) {
+                members.add(member);
+            }
+        }
         long total = 0;
         long weights = 0;
         for (Upstream member : members) {
@@ -173,7 +241,7 @@ public final class ProxyServer implements AutoCloseable {
         for (int i = 0; i < members.size(); i++) {
             int active = members.get(i).activeConnections();
             if (excess[i] > 0 && active > 0) {
-                planned += relay.drain(members.get(i), excess[i] / active, 0, spreadNanos);
+                planned += relay.shed(members.get(i), excess[i] / active, 0, spreadNanos);
             }
         }
         return planned;
@@ -196,7 +264,8 @@ public final class ProxyServer implements AutoCloseable {
      */
     public void close(Duration deadline) {
         Objects.requireNonNull(deadline, "deadline");
-        relay.config().pool.stopHealthChecks();
+        relay.config().pool.removeListener(membership);
+        relay.config().pool.stop();
         relay.shutdown(deadline.toNanos());
     }
 
@@ -225,6 +294,11 @@ public final class ProxyServer implements AutoCloseable {
         private int maxResponseBodyBytes = 64 * 1024;
         private long maxMessageBytes;
         private int maxUpstreamTries = 3;
+        private Duration connectBudget = Duration.ofSeconds(30);
+        private Duration vanishedDeadline;
+        private Duration vanishedSpread = Duration.ZERO;
+        private double rebalanceTolerance;
+        private double rebalanceClosesPerSecond;
         private int maxConnections = Integer.MAX_VALUE;
         private HeartbeatPolicy heartbeat = HeartbeatPolicy.defaults();
         private Duration idleTimeout = Duration.ZERO;
@@ -364,6 +438,49 @@ public final class ProxyServer implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Time the tries of one connection may take together, from the first connect to an upstream's answer to the
+         * upgrade: when it is spent, no further member is tried and the client gets {@code 504}, and a try under way
+         * is cut short (nginx's {@code proxy_next_upstream_timeout}, which is off by default; with the default
+         * timeouts three tries could otherwise keep a client waiting 45 s). Default 30 s.
+         */
+        public Builder connectBudget(Duration budget) {
+            this.connectBudget = Objects.requireNonNull(budget, "connectBudget");
+            return this;
+        }
+
+        /**
+         * Closes the connections of a member whose address vanished from its host name
+         * ({@link UpstreamPool.Builder#resolveEvery}) after {@code deadline}, one after the other over {@code spread},
+         * as {@link ProxyServer#drain} does. Default: they stay open until they end, as in nginx.
+         */
+        public Builder drainVanished(Duration deadline, Duration spread) {
+            if (deadline.isNegative() || spread.isNegative()) {
+                throw new IllegalArgumentException("deadline and spread must not be negative, got " + deadline
+                        + " and " + spread);
+            }
+            this.vanishedDeadline = deadline;
+            this.vanishedSpread = spread;
+            return this;
+        }
+
+        /**
+         * Rebalances on its own when members join the pool (added, or a new address of a host name):
+         * {@link ProxyServer#rebalance} with these arguments, once the joins have settled for a second. Best with a
+         * load-aware strategy. Default: off.
+         *
+         * @throws IllegalArgumentException if {@code tolerance} is negative or {@code closesPerSecond} not positive
+         */
+        public Builder rebalanceOnJoin(double tolerance, double closesPerSecond) {
+            if (!(tolerance >= 0) || !(closesPerSecond > 0)) {
+                throw new IllegalArgumentException("tolerance must be at least 0 and closesPerSecond positive, got "
+                        + tolerance + " and " + closesPerSecond);
+            }
+            this.rebalanceTolerance = tolerance;
+            this.rebalanceClosesPerSecond = closesPerSecond;
+            return this;
+        }
+
         /** Most client connections open at once; more get {@code 503} with {@code Retry-After}. Default: no limit. */
         public Builder maxConnections(int connections) {
             this.maxConnections = connections;
@@ -434,6 +551,7 @@ public final class ProxyServer implements AutoCloseable {
             requirePositive("sendTimeout", sendTimeout);
             requirePositive("shutdownTimeout", shutdownTimeout);
             requirePositive("retryAfter", retryAfter);
+            requirePositive("connectBudget", connectBudget);
             requireAtLeast("bufferSize", bufferSize, 1024);
             requireAtLeast("maxHeaderBytes", maxHeaderBytes, 256);
             requireAtLeast("maxHeaderCount", maxHeaderCount, 8);

@@ -25,8 +25,9 @@ public final class RoundRobinStrategy implements BalancingStrategy {
         for (int i = 0; i < candidates.size(); i++) {
             Upstream upstream = candidates.get(i);
             long[] current = currentWeights.computeIfAbsent(upstream, u -> new long[1]);
-            current[0] += upstream.weight();
-            total += upstream.weight();
+            int weight = upstream.weight(); // read once: it may change at any time
+            current[0] += weight;
+            total += weight;
             if (best == null || current[0] > bestWeight[0]) {
                 best = upstream;
                 bestWeight = current;

@@ -1,5 +1,6 @@
 package io.wsproxy.upstream;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -7,6 +8,7 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,13 +28,17 @@ public final class Upstream {
     private final String host;
     private final boolean secure;
     private final InetSocketAddress address;
-    private final int weight;
+    /** Whether the URI named a host rather than an address: then {@link #toString()} shows the address too. */
+    private final boolean named;
+    /** Changed by {@link UpstreamPool#setWeight}; read by strategies at each choice. */
+    private volatile int weight;
     /** Relayed connections currently open to this member (those whose upstream connect succeeded). */
     private final AtomicInteger activeConnections = new AtomicInteger();
     /** Tries of this member under way: chosen for a connection, outcome not reported yet. */
     private final AtomicInteger pendingConnections = new AtomicInteger();
     /** Passive health, as the pool that took this member set it: failures that put it down, and for how long. */
     private volatile int maxFails = 1;
+    private volatile long failWindowNanos = TimeUnit.SECONDS.toNanos(10);
     private volatile long failTimeoutNanos = TimeUnit.SECONDS.toNanos(10);
     private volatile LongSupplier clock = System::nanoTime;
     /** Failures in the current window and when it began; guarded by this object. */
@@ -44,16 +50,23 @@ public final class Upstream {
     private volatile boolean probedDown;
     /** Touched by the pool's checker thread only. */
     private int probeRun;
-    /** Set by {@link UpstreamPool#drain}: no new connections. */
+    /** Set by {@link UpstreamPool#drain}: no new connections; cleared by {@link UpstreamPool#resume}. */
     private volatile boolean draining;
+    /** Counts the drains begun, so that the closes of an ended drain stop even if another drain began since. */
+    private volatile int drainGeneration;
     /** Connect or handshake failures since the last success; reset by a success. */
     private final AtomicInteger consecutiveFailures = new AtomicInteger();
+    /** Connect or handshake failures ever. */
+    private final AtomicLong failures = new AtomicLong();
+    /** Smoothed round trip of the heartbeat's pings on this member's connections, in nanoseconds; -1 until one. */
+    private volatile long smoothedRoundTrip = -1;
 
-    private Upstream(URI uri, String host, boolean secure, InetSocketAddress address, int weight) {
+    private Upstream(URI uri, String host, boolean secure, InetSocketAddress address, boolean named, int weight) {
         this.uri = uri;
         this.host = host;
         this.secure = secure;
         this.address = address;
+        this.named = named;
         this.weight = weight;
     }
 
@@ -70,41 +83,83 @@ public final class Upstream {
      *                                  the host does not resolve, or the weight is not positive
      */
     public static Upstream of(String uri, int weight) {
+        return of(parse(uri), weight);
+    }
+
+    static URI parse(String uri) {
         Objects.requireNonNull(uri, "uri");
-        URI parsed;
         try {
-            parsed = new URI(uri.trim());
+            return new URI(uri.trim());
         } catch (URISyntaxException e) {
             throw new IllegalArgumentException("Invalid upstream URI '" + uri + "': " + e.getReason());
         }
-        return of(parsed, weight);
     }
 
     /** See {@link #of(String, int)}. */
     public static Upstream of(URI uri, int weight) {
-        Objects.requireNonNull(uri, "uri");
-        if (weight < 1) {
-            throw new IllegalArgumentException("Upstream weight must be at least 1, got " + weight + " for " + uri);
-        }
-        String scheme = uri.getScheme() == null ? null : uri.getScheme().toLowerCase(Locale.ROOT);
-        boolean secure = "wss".equals(scheme);
-        if (!secure && !"ws".equals(scheme)) {
-            throw new IllegalArgumentException("Upstream URI must start with ws:// or wss://, got '" + uri + "'");
-        }
-        if (uri.getHost() == null) {
-            throw new IllegalArgumentException("Upstream URI has no host: '" + uri + "'");
-        }
-        int port = uri.getPort() != -1 ? uri.getPort() : secure ? 443 : 80;
-        String host = uri.getHost();
-        if (host.startsWith("[") && host.endsWith("]")) {
-            host = host.substring(1, host.length() - 1);
-        }
-        InetSocketAddress address = new InetSocketAddress(host, port);
+        Target target = Target.parse(uri, weight);
+        InetSocketAddress address = new InetSocketAddress(target.host, target.port);
         if (address.isUnresolved()) {
             throw new IllegalArgumentException("Upstream host does not resolve: '" + uri.getHost() + "' in " + uri);
         }
-        URI normalized = URI.create((secure ? "wss://" : "ws://") + authority(uri.getHost(), port));
-        return new Upstream(normalized, host, secure, address, weight);
+        return target.member(address.getAddress(), weight);
+    }
+
+    /** The parts of a member's URI, before its host is resolved. */
+    record Target(URI uri, String host, int port, boolean secure) {
+        /** As {@link Upstream#of(URI, int)} checks them, without resolving the host. */
+        static Target parse(URI uri, int weight) {
+            Objects.requireNonNull(uri, "uri");
+            checkWeight(weight, uri);
+            String scheme = uri.getScheme() == null ? null : uri.getScheme().toLowerCase(Locale.ROOT);
+            boolean secure = "wss".equals(scheme);
+            if (!secure && !"ws".equals(scheme)) {
+                throw new IllegalArgumentException("Upstream URI must start with ws:// or wss://, got '" + uri + "'");
+            }
+            if (uri.getHost() == null) {
+                throw new IllegalArgumentException("Upstream URI has no host: '" + uri + "'");
+            }
+            int port = uri.getPort() != -1 ? uri.getPort() : secure ? 443 : 80;
+            String host = uri.getHost();
+            if (host.startsWith("[") && host.endsWith("]")) {
+                host = host.substring(1, host.length() - 1);
+            }
+            URI normalized = URI.create((secure ? "wss://" : "ws://") + authority(uri.getHost(), port));
+            return new Target(normalized, host, port, secure);
+        }
+
+        /** Whether the host is a name to resolve rather than an IPv4 or IPv6 literal. */
+        boolean named() {
+            return !isLiteral(host);
+        }
+
+        /** The member at {@code address}, one of the addresses of this target's host. */
+        Upstream member(InetAddress address, int weight) {
+            return new Upstream(uri, host, secure, new InetSocketAddress(address, port), named(), weight);
+        }
+    }
+
+    static void checkWeight(int weight, Object member) {
+        if (weight < 1) {
+            throw new IllegalArgumentException("Upstream weight must be at least 1, got " + weight + " for " + member);
+        }
+    }
+
+    /** Whether {@code host} is an IPv4 or IPv6 literal (no brackets), which needs no resolving. */
+    private static boolean isLiteral(String host) {
+        if (host.indexOf(':') >= 0) {
+            return true;
+        }
+        int dots = 0;
+        for (int i = 0; i < host.length(); i++) {
+            char c = host.charAt(i);
+            if (c == '.') {
+                dots++;
+            } else if (c < '0' || c > '9') {
+                return false;
+            }
+        }
+        return dots == 3;
     }
 
     private static String authority(String host, int port) {
@@ -139,9 +194,14 @@ public final class Upstream {
         return uri.getRawAuthority();
     }
 
-    /** Relative share of new connections for weighted strategies; at least 1. */
+    /** Relative share of new connections for weighted strategies; at least 1; changed by {@link UpstreamPool#setWeight}. */
     public int weight() {
         return weight;
+    }
+
+    void setWeight(int weight) {
+        checkWeight(weight, this);
+        this.weight = weight;
     }
 
     /** Relayed connections currently open to this member. */
@@ -164,8 +224,78 @@ public final class Upstream {
         return draining;
     }
 
-    void setDraining() {
-        draining = true;
+    /** Begins a drain; returns its generation. */
+    synchronized int startDrain() {
+        if (!draining) {
+            draining = true;
+            drainGeneration++;
+        }
+        return drainGeneration;
+    }
+
+    /** Ends a drain; returns whether one was under way. */
+    synchronized boolean endDrain() {
+        boolean was = draining;
+        draining = false;
+        return was;
+    }
+
+    /**
+     * Whether the drain of generation {@code generation} is still under way: the closes it planned stop once it is
+     * not. Any thread.
+     */
+    public boolean drainingSince(int generation) {
+        return draining && drainGeneration == generation;
+    }
+
+    /** The generation of the drain under way or last begun; see {@link #drainingSince(int)}. */
+    public int drainGeneration() {
+        return drainGeneration;
+    }
+
+    /**
+     * Where the member stands now: {@link State#DRAINING} from a drain to its end, else {@link State#DOWN} while
+     * passive or active health has it down, else {@link State#UP}. Whether it is a backup is the pool's to say
+     * ({@link UpstreamPool#isBackup}); {@link UpstreamPool#status()} gives both.
+     */
+    public State state() {
+        if (draining) {
+            return State.DRAINING;
+        }
+        return down() ? State.DOWN : State.UP;
+    }
+
+    /** The states of a member; see {@link #state()}. */
+    public enum State {
+        /** Takes new connections. */
+        UP,
+        /** Failed (passive health) or failed its probes (active health): no new connections unless all are down. */
+        DOWN,
+        /** Being drained: no new connections; its open ones close at the drain's deadline, if it has one. */
+        DRAINING
+    }
+
+    /** Connect or handshake failures since the member was created. */
+    public long failures() {
+        return failures.get();
+    }
+
+    /**
+     * The round trip of the proxy's heartbeat pings on this member's connections, smoothed as TCP smooths its RTT
+     * (each new sample counts 1/8), in nanoseconds; -1 until a pong came back. A strategy may prefer members that
+     * answer fast. Needs the heartbeat to ping the upstream hop.
+     */
+    public long heartbeatRoundTripNanos() {
+        return smoothedRoundTrip;
+    }
+
+    /**
+     * A pong from this member after {@code nanos}. From any event loop and without a lock: two loops that update at
+     * the same instant may lose one sample, which a smoothed figure can spare.
+     */
+    public void roundTripMeasured(long nanos) {
+        long smoothed = smoothedRoundTrip;
+        smoothedRoundTrip = smoothed < 0 ? nanos : smoothed + (nanos - smoothed) / 8;
     }
 
     /** Connect or handshake failures since the last successful connection. */
@@ -197,25 +327,28 @@ public final class Upstream {
 
     void failed() {
         consecutiveFailures.incrementAndGet();
+        failures.incrementAndGet();
     }
 
     /** The pool's passive health settings; a member belongs to one pool. */
-    void passiveHealth(int maxFails, long failTimeoutNanos, LongSupplier clock) {
+    void passiveHealth(int maxFails, long failWindowNanos, long failTimeoutNanos, LongSupplier clock) {
         this.maxFails = maxFails;
+        this.failWindowNanos = failWindowNanos;
         this.failTimeoutNanos = failTimeoutNanos;
         this.clock = clock;
     }
 
     /**
-     * Whether passive health has marked this member down: after the pool's {@code maxFails} failed connections within
-     * its fail timeout, for the fail timeout. A member that is down gets no new connections unless every member is.
+     * Whether passive or active health has this member down: passive after the pool's {@code maxFails} failed
+     * connections within its fail window, for the fail timeout; active after its probes' fall threshold. A member that is down gets no new connections unless every
+     * member is.
      */
     public boolean down() {
         return downAt(clock.getAsLong());
     }
 
     /**
-     * A connect or handshake failure at {@code now}: {@code maxFails} of them within the fail timeout mark the member
+     * A connect or handshake failure at {@code now}: {@code maxFails} of them within the fail window mark the member
      * down for the fail timeout (nginx's {@code max_fails} and {@code fail_timeout}); a member tried again after it
      * and failing once more is down again at once, as in nginx. Returns whether the member is down now.
      */
@@ -228,7 +361,7 @@ public final class Upstream {
             downUntil = now + failTimeoutNanos;
             return true;
         }
-        if (windowFailures == 0 || now - windowStart > failTimeoutNanos) {
+        if (windowFailures == 0 || now - windowStart > failWindowNanos) {
             windowStart = now;
             windowFailures = 0;
         }
@@ -292,8 +425,9 @@ public final class Upstream {
         return downUntil;
     }
 
+    /** The URI, and the address it was resolved to when it names a host: {@code ws://backend:9000 (10.0.0.7)}. */
     @Override
     public String toString() {
-        return uri.toString();
+        return named ? uri + " (" + address.getAddress().getHostAddress() + ")" : uri.toString();
     }
 }

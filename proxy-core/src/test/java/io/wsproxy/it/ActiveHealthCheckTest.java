@@ -39,7 +39,7 @@ class ActiveHealthCheckTest {
                     .build();
             Upstream live = pool.members().get(0);
             Upstream stalled = pool.members().get(1);
-            pool.startHealthChecks();
+            pool.start();
             try {
                 Await.until("the silent member to be marked down", DEADLINE, stalled::down);
                 assertFalse(live.down(), "the WebSocket server passes the same probes");
@@ -50,7 +50,7 @@ class ActiveHealthCheckTest {
                     attempt.abandon();
                 }
             } finally {
-                pool.stopHealthChecks();
+                pool.stop();
             }
             assertFalse(stalled.down(), "stopped checks leave no member down on their word");
         }
@@ -64,14 +64,14 @@ class ActiveHealthCheckTest {
                 .activeHealth(ActiveHealthCheck.tcp(Duration.ofMillis(50)).withThresholds(2, 2))
                 .build();
         Upstream member = pool.members().get(0);
-        pool.startHealthChecks();
+        pool.start();
         try {
             Await.until("the closed port to be marked down", DEADLINE, member::down);
             try (ServerSocket revived = new ServerSocket(port, 50, InetAddress.getLoopbackAddress())) {
                 Await.until("the member to come back", DEADLINE, () -> !member.down());
             }
         } finally {
-            pool.stopHealthChecks();
+            pool.stop();
         }
     }
 

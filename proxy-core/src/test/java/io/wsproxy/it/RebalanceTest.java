@@ -86,4 +86,41 @@ class RebalanceTest {
             }
         }
     }
+
+    @Test
+    @Timeout(60)
+    void aServerBuiltToRebalanceOnJoinSpreadsTheLoadWhenAMemberIsAdded() throws Exception {
+        try (EchoBackend a = EchoBackend.start("a"); EchoBackend b = EchoBackend.start("b")) {
+            UpstreamPool pool = UpstreamPool.builder().add(a.uri()).strategy(BalancingStrategy.leastConnections())
+                    .build();
+            ProxyServer proxy = Proxies.to(a.uri()).upstreams(pool).rebalanceOnJoin(0.1, 50).build().start();
+            List<TestClient> clients = new ArrayList<>();
+            try {
+                for (int i = 0; i < CLIENTS; i++) {
+                    clients.add(TestClient.open(Proxies.uri(proxy)));
+                }
+                Await.until("every client on a", DEADLINE, () -> a.openCount() == CLIENTS);
+                pool.add(Upstream.of(b.uri()));
+                Await.until("a to shed its excess on its own", DEADLINE,
+                        () -> clients.stream().filter(client -> client.closed.isDone()).count() >= CLIENTS / 2);
+                List<TestClient> reconnected = new ArrayList<>();
+                for (TestClient client : clients) {
+                    CloseEvent close = client.closed.getNow(null);
+                    if (close != null) {
+                        assertEquals(1012, close.code(), close::toString);
+                        reconnected.add(TestClient.open(Proxies.uri(proxy)));
+                    }
+                }
+                assertEquals(CLIENTS / 2, reconnected.size(), "the excess, and no more, was shed");
+                clients.addAll(reconnected);
+                Await.until(() -> "an even load, got a=" + a.openCount() + " b=" + b.openCount(), DEADLINE,
+                        () -> a.openCount() == CLIENTS / 2 && b.openCount() == CLIENTS / 2);
+            } finally {
+                for (TestClient client : clients) {
+                    client.closeQuietly(Duration.ofSeconds(2));
+                }
+                Proxies.closeQuietly(proxy);
+            }
+        }
+    }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.wsproxy.ProxyServer;
@@ -153,6 +154,26 @@ class UpstreamFailureTest {
             assertTrue(elapsedMillis >= 250, "504 after " + elapsedMillis + " ms, before the 300 ms timeout");
             assertTrue(elapsedMillis < 2_500, "504 after " + elapsedMillis + " ms, long after the 300 ms timeout");
             connection.awaitEof(Duration.ofSeconds(2));
+        }
+    }
+
+    @Test
+    void theConnectBudgetCutsTheTriesShortWith504() throws Exception {
+        // Two upstreams whose kernels accept the connection but that never answer the upgrade.
+        try (ServerSocket first = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+                ServerSocket second = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            proxy = Proxies.to("ws://127.0.0.1:" + first.getLocalPort(), "ws://127.0.0.1:" + second.getLocalPort())
+                    .upstreamHandshakeTimeout(Duration.ofSeconds(20)).maxUpstreamTries(2)
+                    .connectBudget(Duration.ofMillis(400)).build().start();
+            long start = System.nanoTime();
+            try (RawClient client = requestUpgrade()) {
+                HandshakeErrorTest.expectRefusal(client, 504);
+                long elapsedMillis = (System.nanoTime() - start) / 1_000_000;
+                assertTrue(elapsedMillis >= 350, "504 after " + elapsedMillis + " ms, before the 400 ms budget");
+                assertTrue(elapsedMillis < 5_000, "504 after " + elapsedMillis + " ms: the 20 s handshake timeout ran");
+            }
+            assertThrows(IllegalArgumentException.class,
+                    () -> Proxies.to("ws://127.0.0.1:1").connectBudget(Duration.ZERO).build());
         }
     }
 

@@ -53,11 +53,11 @@ public final class EchoBackend implements AutoCloseable {
     private volatile boolean echo = true;
     private volatile boolean record = true;
 
-    private EchoBackend(String name) {
+    private EchoBackend(String name, InetSocketAddress bind) {
         this.name = name;
         Draft draft = new Draft_6455(List.of(new PerMessageDeflateExtension()),
                 List.of(new Protocol("chat"), new Protocol("")));
-        this.server = new Server(new InetSocketAddress("127.0.0.1", 0), List.of(draft));
+        this.server = new Server(bind, List.of(draft));
     }
 
     /** Starts a backend and returns once it is listening. */
@@ -66,7 +66,12 @@ public final class EchoBackend implements AutoCloseable {
     }
 
     public static EchoBackend start(String name) throws InterruptedException {
-        EchoBackend backend = new EchoBackend(name);
+        return start(name, new InetSocketAddress("127.0.0.1", 0));
+    }
+
+    /** Starts a backend listening on {@code bind} (e.g. another loopback address, 127.0.0.2). */
+    public static EchoBackend start(String name, InetSocketAddress bind) throws InterruptedException {
+        EchoBackend backend = new EchoBackend(name, bind);
         backend.server.setReuseAddr(true);
         backend.server.setConnectionLostTimeout(0); // no pings of its own: tests count pings
         backend.server.setTcpNoDelay(true);

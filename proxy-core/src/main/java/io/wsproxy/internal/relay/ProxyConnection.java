@@ -75,6 +75,8 @@ final class ProxyConnection {
     private Upstream upstreamMember;
     /** Whether the last upstream failure was a timeout: decides 504 over 502 when none is left. */
     private boolean lastFailureTimedOut;
+    /** Loop time by which an upstream must have accepted the connection, all tries together (the connect budget). */
+    private long upstreamDeadline;
     /** A Close passed or was sent, or a side failed: the phase timer now runs the close timeout. */
     private boolean closingStarted;
 
@@ -252,6 +254,7 @@ final class ProxyConnection {
         ClientRequest clientRequest = new ClientRequest(clientAddress, request.path(), request.query(),
                 request.headers().asMap(), client.transport.tlsInfo());
         attempt = config.pool.attempt(clientRequest, config.maxUpstreamTries);
+        upstreamDeadline = loop.now() + config.connectBudgetNanos;
         connectNext();
     }
 
@@ -284,7 +287,17 @@ final class ProxyConnection {
         }
     }
 
+    /** Whether the connect budget of this connection's tries is spent. */
+    private boolean budgetSpent() {
+        return loop.now() - upstreamDeadline >= 0;
+    }
+
     private void connectNext() {
+        if (attempt.tries() > 0 && budgetSpent()) {
+            respond(new HttpError(504, "no upstream accepted the connection within the connect budget of "
+                    + config.connectBudgetNanos / 1_000_000 + " ms (" + attempt.tries() + " tries)"));
+            return;
+        }
         Upstream next = attempt.next();
         if (next == null) {
             if (attempt.declined()) {
@@ -333,7 +346,7 @@ final class ProxyConnection {
                 upstreamConnected();
             } else {
                 state = State.CONNECTING;
-                schedulePhase(config.connectTimeoutNanos);
+                scheduleUpstreamPhase(config.connectTimeoutNanos);
             }
         } catch (IOException e) {
             upstreamFailed(e.toString(), false);
@@ -366,7 +379,7 @@ final class ProxyConnection {
 
     private void upstreamConnected() {
         state = State.UPSTREAM_HANDSHAKE;
-        schedulePhase(config.upstreamHandshakeTimeoutNanos);
+        scheduleUpstreamPhase(config.upstreamHandshakeTimeoutNanos);
         responseParser = new ResponseParser(config.maxHeaderBytes, config.maxResponseBodyBytes);
         byte[] head = HandshakeEncoder.upstreamRequest(request, config.forwardedHeaders, clientAddress.getAddress(),
                 secure, upstreamMember.authority());
@@ -581,6 +594,13 @@ final class ProxyConnection {
         loop.timers().schedule(phaseTimer, loop.now() + timeoutNanos);
     }
 
+    /** A phase of one upstream try: its own timeout, cut short by what is left of the connect budget. */
+    private void scheduleUpstreamPhase(long timeoutNanos) {
+        long now = loop.now();
+        loop.timers().schedule(phaseTimer, upstreamDeadline - (now + timeoutNanos) < 0 ? upstreamDeadline
+                : now + timeoutNanos);
+    }
+
     private void phaseExpired() {
         switch (state) {
             case REQUEST:
@@ -593,10 +613,12 @@ final class ProxyConnection {
                 }
                 break;
             case CONNECTING:
-                upstreamFailed("connect timed out", true);
+                upstreamFailed(budgetSpent() ? "connecting took the rest of the connect budget" : "connect timed out",
+                        true);
                 break;
             case UPSTREAM_HANDSHAKE:
-                upstreamFailed("no answer to the upgrade request within the handshake timeout", true);
+                upstreamFailed(budgetSpent() ? "no answer to the upgrade request within the rest of the connect budget"
+                        : "no answer to the upgrade request within the handshake timeout", true);
                 break;
             case RELAY:
                 if (closingStarted && pump.clientShutdownPending()) {

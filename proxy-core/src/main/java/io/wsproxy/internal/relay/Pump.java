@@ -298,7 +298,12 @@ final class Pump {
         RelayLoop loop = connection.loop;
         loop.pongsReceived++;
         long roundTrip = side.heartbeat.lastRoundTripNanos;
-        (side.client ? loop.clientRoundTrips : loop.upstreamRoundTrips).record(roundTrip);
+        if (side.client) {
+            loop.clientRoundTrips.record(roundTrip);
+        } else {
+            loop.upstreamRoundTrips.record(roundTrip);
+            connection.upstreamMember().roundTripMeasured(roundTrip);
+        }
         if (log.isTraceEnabled()) {
             log.trace("{}: pong from the {} after {} us", connection, side.side(), roundTrip / 1000);
         }

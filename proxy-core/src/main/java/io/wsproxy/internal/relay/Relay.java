@@ -215,19 +215,29 @@ public final class Relay {
 
     /**
      * Closes the relayed connections to {@code member} with 1012, spread evenly over {@code spreadNanos} starting
-     * {@code delayNanos} from now, on each loop. Returns how many connections that concerns, once every loop has
-     * planned its share; any thread but a loop's.
+     * {@code delayNanos} from now, on each loop, unless the member's drain ends first (the closes not made by then are
+     * not made). Returns how many connections that concerns, once every loop has planned its share; any thread but a
+     * loop's.
      */
     public int drain(Upstream member, long delayNanos, long spreadNanos) {
-        return drain(member, 1.0, delayNanos, spreadNanos);
+        return drain(member, 1.0, member.drainGeneration(), delayNanos, spreadNanos);
     }
 
-    /** As {@link #drain(Upstream, long, long)} for a {@code share} (0 to 1) of the member's connections on each loop. */
-    public int drain(Upstream member, double share, long delayNanos, long spreadNanos) {
+    /**
+     * Closes a {@code share} (0 to 1) of the relayed connections to {@code member} on each loop, as
+     * {@link #drain(Upstream, long, long)} closes all of them, whether or not the member is draining: the
+     * rebalancing of long-lived connections.
+     */
+    public int shed(Upstream member, double share, long delayNanos, long spreadNanos) {
+        return drain(member, share, -1, delayNanos, spreadNanos);
+    }
+
+    private int drain(Upstream member, double share, int generation, long delayNanos, long spreadNanos) {
         int planned = 0;
         for (RelayLoop loop : startedLoops()) {
             CompletableFuture<Integer> count = new CompletableFuture<>();
-            if (loop.execute(() -> count.complete(loop.drain(member, share, loop.now() + delayNanos, spreadNanos)))) {
+            if (loop.execute(() -> count.complete(loop.drain(member, share, generation, loop.now() + delayNanos,
+                    spreadNanos)))) {
                 planned += count.join();
             }
         }
@@ -272,7 +282,7 @@ public final class Relay {
         return ids.incrementAndGet();
     }
 
-    boolean stopping() {
+    public boolean stopping() {
         return stopping;
     }
 

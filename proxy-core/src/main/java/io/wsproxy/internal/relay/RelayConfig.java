@@ -26,6 +26,8 @@ public final class RelayConfig {
     /** Largest message (sum of its frames' payloads); zero or less for no limit. */
     public final long maxMessageBytes;
     public final int maxUpstreamTries;
+    /** Time all the tries of one connection may take together, from the first connect to an accepted upgrade. */
+    public final long connectBudgetNanos;
     /** Most client connections open at once; beyond it clients get 503. */
     public final int maxConnections;
     public final long retryAfterSeconds;
@@ -42,7 +44,7 @@ public final class RelayConfig {
     public RelayConfig(UpstreamPool pool, ForwardedHeaders forwardedHeaders, long handshakeTimeoutNanos,
             long connectTimeoutNanos, long upstreamHandshakeTimeoutNanos, long closeTimeoutNanos, long sendTimeoutNanos,
             int bufferSize, int maxHeaderBytes, int maxHeaderCount, int maxResponseBodyBytes, long maxMessageBytes,
-            int maxUpstreamTries, int maxConnections, long retryAfterSeconds, HeartbeatPolicy heartbeat,
+            int maxUpstreamTries, long connectBudgetNanos, int maxConnections, long retryAfterSeconds, HeartbeatPolicy heartbeat,
             long idleTimeoutNanos, int shutdownCloseCode, UpstreamTransport upstreamTransport) {
         this.pool = pool;
         this.forwardedHeaders = forwardedHeaders;
@@ -57,6 +59,7 @@ public final class RelayConfig {
         this.maxResponseBodyBytes = maxResponseBodyBytes;
         this.maxMessageBytes = maxMessageBytes;
         this.maxUpstreamTries = maxUpstreamTries;
+        this.connectBudgetNanos = connectBudgetNanos;
         this.maxConnections = maxConnections;
         this.retryAfterSeconds = retryAfterSeconds;
         this.heartbeat = heartbeat;

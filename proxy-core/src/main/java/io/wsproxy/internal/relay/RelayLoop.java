@@ -140,20 +140,15 @@ final class RelayLoop {
     }
 
     /**
-     * Closes this loop's relayed connections to {@code member} with 1012, one after the other at even intervals
-     * from {@code startNanos} (loop time) over {@code spreadNanos}, so that their clients do not all reconnect in
-     * the same instant. One timer per drain, not one per connection. Returns how many connections it will close.
+     * Closes a {@code share} (0 to 1, rounded to whole connections) of this loop's relayed connections to
+     * {@code member} with 1012, one after the other at even intervals from {@code startNanos} (loop time) over
+     * {@code spreadNanos}, so that their clients do not all reconnect in the same instant; the most recent
+     * connections first (they have held their upstream for the shortest time), so that rebalancing sheds the
+     * newest. For the drain of generation {@code generation} ({@link Upstream#drainingSince}), the closes stop when
+     * that drain ends; -1 for closes not tied to a drain. One timer per drain, not one per connection. Returns how
+     * many connections it will close.
      */
-    int drain(Upstream member, long startNanos, long spreadNanos) {
-        return drain(member, 1.0, startNanos, spreadNanos);
-    }
-
-    /**
-     * As {@link #drain(Upstream, long, long)} for a {@code share} (0 to 1) of the member's connections on this loop,
-     * rounded to the nearest whole connection: the rebalancing of long-lived connections sheds only the excess. The
-     * most recent connections go first: they have held their upstream for the shortest time.
-     */
-    int drain(Upstream member, double share, long startNanos, long spreadNanos) {
+    int drain(Upstream member, double share, int generation, long startNanos, long spreadNanos) {
         List<ProxyConnection> targets = new ArrayList<>();
         for (ProxyConnection c = first; c != null; c = c.nextInLoop) {
             if (c.upstreamMember() == member && !c.closed()) {
@@ -164,7 +159,7 @@ final class RelayLoop {
         // New connections are linked at the head, so the list runs from the newest to the oldest.
         targets = new ArrayList<>(targets.subList(0, count));
         if (!targets.isEmpty()) {
-            new DrainTask(targets, startNanos, spreadNanos).next(now());
+            new DrainTask(targets, member, generation, startNanos, spreadNanos).next(now());
         }
         return targets.size();
     }
@@ -172,12 +167,16 @@ final class RelayLoop {
     /** Closes the connections of one drain as their turns come: the i-th of n at start + spread * i / n. */
     private final class DrainTask extends TimerTask {
         private final List<ProxyConnection> targets;
+        private final Upstream member;
+        private final int generation;
         private final long start;
         private final long spread;
         private int next;
 
-        DrainTask(List<ProxyConnection> targets, long start, long spread) {
+        DrainTask(List<ProxyConnection> targets, Upstream member, int generation, long start, long spread) {
             this.targets = targets;
+            this.member = member;
+            this.generation = generation;
             this.start = start;
             this.spread = spread;
         }
@@ -188,6 +187,11 @@ final class RelayLoop {
 
         /** Closes every connection whose turn has come, then waits for the next turn. */
         void next(long now) {
+            if (generation >= 0 && !member.drainingSince(generation)) {
+                log.debug("{}: the drain of {} ended; {} of its connections not closed", loop, member,
+                        targets.size() - next);
+                return;
+            }
             while (next < targets.size() && due(next) <= now) {
                 ProxyConnection connection = targets.get(next++);
                 if (!connection.closed()) {

@@ -30,7 +30,7 @@ class BufferLendingTest {
             echo.record(false);
             long seconds = TimeUnit.SECONDS.toNanos(5);
             RelayConfig config = new RelayConfig(UpstreamPool.of(echo.uri()), ForwardedHeaders.defaults(), seconds,
-                    seconds, seconds, seconds, seconds, 64 * 1024, 16 * 1024, 100, 64 * 1024, 0, 3, 1000, 5,
+                    seconds, seconds, seconds, seconds, 64 * 1024, 16 * 1024, 100, 64 * 1024, 0, 3, seconds, 1000, 5,
                     HeartbeatPolicy.defaults(), 0, 1001, null);
             Relay relay = new Relay(config, List.of(new Listener(new InetSocketAddress("127.0.0.1", 0), null)), 2);
             relay.start();
