@@ -40,6 +40,23 @@ class RebalanceTest {
         }
     }
 
+    /**
+     * Opens a new client for each of {@code clients} closed so far, as a client told 1012 Service Restart does, and
+     * adds them to {@code clients}; checks the code. Returns how many.
+     */
+    private static int reconnectTheShed(List<TestClient> clients, ProxyServer proxy) throws InterruptedException {
+        List<TestClient> reconnected = new ArrayList<>();
+        for (TestClient client : clients) {
+            CloseEvent close = client.closed.getNow(null);
+            if (close != null) {
+                assertEquals(1012, close.code(), close::toString);
+                reconnected.add(TestClient.open(Proxies.uri(proxy)));
+            }
+        }
+        clients.addAll(reconnected);
+        return reconnected.size();
+    }
+
     @Test
     @Timeout(60)
     void theLoadedUpstreamShedsItsExcessAndTheReconnectsEvenTheLoad() throws Exception {
@@ -63,15 +80,7 @@ class RebalanceTest {
                 // a holds 20 where its share is 10: it sheds 10, at 20 per second, so over about half a second.
                 assertEquals(CLIENTS / 2, proxy.rebalance(0.1, 20));
                 Await.until("a to shed its excess", DEADLINE, () -> closedAt.size() >= CLIENTS / 2);
-                List<TestClient> reconnected = new ArrayList<>();
-                for (TestClient client : clients) {
-                    CloseEvent close = client.closed.getNow(null);
-                    if (close != null) {
-                        assertEquals(1012, close.code(), close::toString);
-                        reconnected.add(TestClient.open(Proxies.uri(proxy)));
-                    }
-                }
-                clients.addAll(reconnected);
+                reconnectTheShed(clients, proxy);
                 long spreadMillis = (closedAt.stream().max(Long::compare).orElseThrow()
                         - closedAt.stream().min(Long::compare).orElseThrow()) / 1_000_000;
                 assertTrue(spreadMillis >= 200, "10 closes at 20/s came within " + spreadMillis + " ms");
@@ -103,16 +112,7 @@ class RebalanceTest {
                 pool.add(Upstream.of(b.uri()));
                 Await.until("a to shed its excess on its own", DEADLINE,
                         () -> clients.stream().filter(client -> client.closed.isDone()).count() >= CLIENTS / 2);
-                List<TestClient> reconnected = new ArrayList<>();
-                for (TestClient client : clients) {
-                    CloseEvent close = client.closed.getNow(null);
-                    if (close != null) {
-                        assertEquals(1012, close.code(), close::toString);
-                        reconnected.add(TestClient.open(Proxies.uri(proxy)));
-                    }
-                }
-                assertEquals(CLIENTS / 2, reconnected.size(), "the excess, and no more, was shed");
-                clients.addAll(reconnected);
+                assertEquals(CLIENTS / 2, reconnectTheShed(clients, proxy), "the excess, and no more, was shed");
                 Await.until(() -> "an even load, got a=" + a.openCount() + " b=" + b.openCount(), DEADLINE,
                         () -> a.openCount() == CLIENTS / 2 && b.openCount() == CLIENTS / 2);
             } finally {

@@ -30,29 +30,12 @@ class PassiveHealthTest {
     private final UpstreamPool pool = UpstreamPool.builder().add(a).add(b).passiveHealth(2, Duration.ofSeconds(10))
             .clock(now::get).build();
 
-    /** Fails one try of {@code member}: an attempt that a first-member strategy would send there. */
     private void fail(Upstream member) {
-        UpstreamPool.Attempt attempt = pool.attempt(REQUEST, 2);
-        Upstream chosen = attempt.next();
-        while (chosen != member) {
-            attempt.abandon(); // neither a failure nor a success of the other member
-            chosen = attempt.next();
-        }
-        attempt.failed();
+        Traffic.failOnce(pool, member);
     }
 
-    /** Where ten new connections go (each succeeds, then closes). */
     private int toA() {
-        int count = 0;
-        for (int i = 0; i < 10; i++) {
-            UpstreamPool.Attempt attempt = pool.attempt(REQUEST, 1);
-            if (attempt.next() == a) {
-                count++;
-            }
-            attempt.succeeded();
-            attempt.closed();
-        }
-        return count;
+        return Traffic.countTo(pool, a, 10);
     }
 
     @Test

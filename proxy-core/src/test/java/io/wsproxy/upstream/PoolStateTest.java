@@ -29,29 +29,15 @@ class PoolStateTest {
     private final Upstream b = Upstream.of("ws://127.0.0.1:9002");
     private final Upstream spare = Upstream.of("ws://127.0.0.1:9003");
 
-    /** Where {@code count} new connections go: how many to {@code a} (each opens and closes at once). */
-    private static int toA(UpstreamPool pool, Upstream a, int count) {
-        int toA = 0;
-        for (int i = 0; i < count; i++) {
-            UpstreamPool.Attempt attempt = pool.attempt(REQUEST, 1);
-            if (attempt.next() == a) {
-                toA++;
-            }
-            attempt.succeeded();
-            attempt.closed();
-        }
-        return toA;
-    }
-
     @Test
     void aWeightChangedAtRuntimeSteersTheNextChoices() {
         UpstreamPool pool = UpstreamPool.builder().add(a).add(b).build();
-        assertEquals(200, toA(pool, a, 400), "equal weights");
+        assertEquals(200, Traffic.countTo(pool, a, 400), "equal weights");
         pool.setWeight(a, 3);
         assertEquals(3, a.weight());
-        assertEquals(300, toA(pool, a, 400), "3:1 from the next choice on");
+        assertEquals(300, Traffic.countTo(pool, a, 400), "3:1 from the next choice on");
         pool.setWeight(a, 1);
-        assertEquals(200, toA(pool, a, 400), "back to 1:1");
+        assertEquals(200, Traffic.countTo(pool, a, 400), "back to 1:1");
         assertThrows(IllegalArgumentException.class, () -> pool.setWeight(a, 0));
         assertThrows(IllegalArgumentException.class, () -> pool.setWeight(spare, 2), "not a member");
         assertEquals(1, a.weight(), "a refused change leaves the weight");
@@ -77,11 +63,11 @@ class PoolStateTest {
         int generation = a.drainGeneration();
         pool.drain(a);
         assertTrue(a.drainingSince(generation + 1));
-        assertEquals(0, toA(pool, a, 10), "draining: no new connections");
+        assertEquals(0, Traffic.countTo(pool, a, 10), "draining: no new connections");
         assertTrue(pool.resume(a));
         assertFalse(a.drainingSince(generation + 1), "the closes of that drain stop");
         assertFalse(pool.resume(a), "no drain to end");
-        assertEquals(5, toA(pool, a, 10), "round-robin over both again");
+        assertEquals(5, Traffic.countTo(pool, a, 10), "round-robin over both again");
         pool.drain(a);
         assertTrue(a.drainingSince(generation + 2), "a new drain has a generation of its own");
         assertFalse(a.drainingSince(generation + 1));
@@ -143,12 +129,12 @@ class PoolStateTest {
     void aFailWindowShorterThanTheFailTimeoutCountsFailuresOverTheWindow() {
         UpstreamPool pool = UpstreamPool.builder().add(a).add(b)
                 .passiveHealth(2, Duration.ofSeconds(2), Duration.ofSeconds(30)).clock(now::get).build();
-        failOnce(pool, a);
+        Traffic.failOnce(pool, a);
         now.addAndGet(3 * SECOND);
-        failOnce(pool, a);
+        Traffic.failOnce(pool, a);
         assertFalse(a.down(), "3 s apart: outside the 2 s window");
         now.addAndGet(SECOND);
-        failOnce(pool, a);
+        Traffic.failOnce(pool, a);
         assertTrue(a.down(), "two within 2 s");
         now.addAndGet(29 * SECOND);
         assertTrue(a.down(), "down for the 30 s fail timeout");
@@ -156,13 +142,5 @@ class PoolStateTest {
         assertFalse(a.down());
         assertThrows(IllegalArgumentException.class,
                 () -> UpstreamPool.builder().add(a).passiveHealth(1, Duration.ZERO, Duration.ofSeconds(1)));
-    }
-
-    private static void failOnce(UpstreamPool pool, Upstream member) {
-        UpstreamPool.Attempt attempt = pool.attempt(REQUEST, 2);
-        while (attempt.next() != member) {
-            attempt.abandon();
-        }
-        attempt.failed();
     }
 }

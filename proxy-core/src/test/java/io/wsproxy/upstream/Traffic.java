@@ -45,6 +45,20 @@ final class Traffic {
         return connections;
     }
 
+    /** Fails one try of {@code member}: an attempt that skips the other members until it offers {@code member}. */
+    static void failOnce(UpstreamPool pool, Upstream member) {
+        UpstreamPool.Attempt attempt = pool.attempt(ANONYMOUS, pool.members().size());
+        while (attempt.next() != member) {
+            attempt.abandon(); // neither a failure nor a success of the other member
+        }
+        attempt.failed();
+    }
+
+    /** How many of {@code count} connections, each closed at once, went to {@code member}. */
+    static int countTo(UpstreamPool pool, Upstream member, int count) {
+        return spread(pool, count, false).get(member);
+    }
+
     /** Where {@code count} connections went: each left open ({@code keepOpen}) or closed at once. */
     static Map<Upstream, Integer> spread(UpstreamPool pool, int count, boolean keepOpen) {
         Map<Upstream, Integer> counts = zeroCounts(pool);
