@@ -14,8 +14,9 @@ import java.util.stream.Collectors;
 
 /**
  * The standalone runner, main class of {@code wsproxy.jar}: parses the command line ({@link RunnerOptions}), starts
- * a {@link ProxyServer} (and with {@code --demo} two {@link EchoServer}s as upstreams), prints where it listens,
- * reloads its TLS certificates on SIGHUP, and shuts down gracefully on SIGTERM or SIGINT.
+ * a {@link ProxyServer} over the pool its {@link BalanceOptions} describe (and with {@code --demo} two
+ * {@link EchoServer}s as upstreams), prints where it listens, reloads its TLS certificates on SIGHUP, and shuts down
+ * gracefully on SIGTERM or SIGINT.
  *
  * <p>Only {@link #main} exits the JVM; {@link #start} and {@link #run} return, so tests drive the runner in-process.
  * Exit status: 0 after {@code --help} or a graceful shutdown, 1 when the proxy cannot start (e.g. port in use),
@@ -102,7 +103,8 @@ public final class Runner {
      * listener containing {@code listening on ws://HOST:PORT} (or {@code wss://}) to {@code out}. On failure nothing
      * stays open.
      *
-     * @throws UsageException if a file named by a TLS flag does not load; the message names the flag and the file
+     * @throws UsageException if a file named by a TLS flag does not load (the message names the flag and the file),
+     *                        or an {@code --upstream} host name does not resolve or shares an address with another
      * @throws IOException    if an address cannot be bound; the message names it
      */
     public static RunningProxy start(RunnerOptions options, PrintStream out) throws UsageException, IOException {
@@ -129,7 +131,16 @@ public final class Runner {
             }
             throw e;
         }
-        RunningProxy running = new RunningProxy(proxy, serverTls, demoBackends);
+        AdminServer admin = null;
+        if (options.admin().isPresent()) {
+            try {
+                admin = AdminServer.start(options.admin().get(), proxy);
+            } catch (IOException | RuntimeException e) {
+                new RunningProxy(proxy, serverTls, demoBackends, null).close();
+                throw e;
+            }
+        }
+        RunningProxy running = new RunningProxy(proxy, serverTls, demoBackends, admin);
         if (serverTls != null) {
             reload.onRequest(running::reloadCertificates);
         }
@@ -137,14 +148,16 @@ public final class Runner {
         return running;
     }
 
-    /** {@code serverTls} and {@code upstreamTls} are null for ws:// listeners and when no upstream is wss://. */
+    /**
+     * {@code serverTls} and {@code upstreamTls} are null for ws:// listeners and when no upstream is wss://.
+     *
+     * @throws UsageException naming {@code --upstream}, when a host name does not resolve or two upstreams share an
+     *                        address
+     */
     private static ProxyServer.Builder proxyBuilder(RunnerOptions options, List<EchoServer> demoBackends,
-            ServerTls serverTls, UpstreamTls upstreamTls) {
-        UpstreamPool.Builder pool = UpstreamPool.builder().strategy(BalancingStrategy.byName(options.balance()));
-        options.upstreams().forEach(upstream -> pool.add(upstream.toUpstream()));
-        demoBackends.forEach(backend -> pool.add(backend.uri().toString()));
-
-        ProxyServer.Builder builder = ProxyServer.builder().upstreams(pool.build());
+            ServerTls serverTls, UpstreamTls upstreamTls) throws UsageException {
+        BalanceOptions balancing = options.balancing();
+        ProxyServer.Builder builder = ProxyServer.builder().upstreams(upstreamPool(balancing, demoBackends));
         for (InetSocketAddress address : options.listen()) {
             if (serverTls == null) {
                 builder.listen(address);
@@ -166,7 +179,37 @@ public final class Runner {
         builder.heartbeat(options.heartbeat());
         options.idleTimeout().ifPresent(builder::idleTimeout);
         options.shutdownCloseCode().ifPresent(builder::shutdownCloseCode);
+        balancing.maxUpstreamTries().ifPresent(builder::maxUpstreamTries);
+        balancing.connectBudget().ifPresent(builder::connectBudget);
+        balancing.drainVanished().ifPresent(drain -> builder.drainVanished(drain.deadline(), drain.spread()));
+        balancing.rebalanceOnJoin().ifPresent(rebalance -> builder.rebalanceOnJoin(rebalance.tolerance(),
+                rebalance.closesPerSecond()));
         return builder;
+    }
+
+    /**
+     * The pool of the {@code --upstream}s and the demo backends, with the strategy and health the flags give. Built
+     * from the URIs, so that a host name is one member per address (resolved now, and again with
+     * {@code --resolve-every}).
+     *
+     * @throws UsageException naming {@code --upstream}, when a host name does not resolve or two upstreams share an
+     *                        address
+     */
+    private static UpstreamPool upstreamPool(BalanceOptions balancing, List<EchoServer> demoBackends)
+            throws UsageException {
+        UpstreamPool.Builder pool = UpstreamPool.builder()
+                .strategy(BalancingStrategy.byName(balancing.balance()))
+                .passiveHealth(balancing.maxFails(), balancing.failWindow(), balancing.failTimeout());
+        balancing.healthCheck().ifPresent(pool::activeHealth);
+        balancing.resolveEvery().ifPresent(pool::resolveEvery);
+        try {
+            balancing.upstreams().forEach(upstream -> upstream.addTo(pool));
+            demoBackends.forEach(backend -> pool.add(backend.uri().toString()));
+            return pool.build();
+        } catch (IllegalArgumentException e) {
+            String message = e.getMessage();
+            throw new UsageException("--upstream: " + Character.toLowerCase(message.charAt(0)) + message.substring(1));
+        }
     }
 
     private static List<EchoServer> startDemoBackends() throws IOException {
@@ -190,11 +233,14 @@ public final class Runner {
         for (int i = 0; i < bound.size(); i++) {
             out.println("wsproxy: listening on " + scheme + Addresses.format(asRequested(options, bound, i)));
         }
-        String upstreams = running.proxy().upstreams().members().stream()
-                .map(Object::toString)
+        UpstreamPool pool = running.proxy().upstreams();
+        String upstreams = pool.members().stream()
+                .map(member -> pool.isBackup(member) ? member + " backup" : member.toString())
                 .collect(Collectors.joining(", "));
         out.println("wsproxy: relaying to " + upstreams + " (" + options.balance() + ")"
                 + (options.tls().upstreamInsecure() ? "; wss:// upstream certificates NOT verified" : ""));
+        running.admin().ifPresent(admin -> out.println("wsproxy: runtime API on http://"
+                + Addresses.format(admin.address()) + "/upstreams"));
         if (options.demo()) {
             out.println("wsproxy: connect with: npx wscat -c " + scheme
                     + Addresses.format(reachable(asRequested(options, bound, 0))));

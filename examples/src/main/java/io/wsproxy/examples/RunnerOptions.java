@@ -1,10 +1,7 @@
 package io.wsproxy.examples;
 
 import io.wsproxy.HeartbeatPolicy;
-import io.wsproxy.upstream.BalancingStrategy;
-import io.wsproxy.upstream.Upstream;
 import java.net.InetSocketAddress;
-import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -39,8 +36,9 @@ public final class RunnerOptions {
             "Flags (durations are written 500ms, 30s, 2m or 1h):",
             "  --listen HOST:PORT              address to accept clients on; repeatable; default 127.0.0.1:8080",
             "                                  (IPv6 as [::1]:8080; port 0 picks a free port)",
-            "  --upstream URI                  ws://HOST:PORT or wss://HOST:PORT, optionally ;weight=N, to relay to;",
-            "                                  repeatable",
+            "  --upstream URI                  ws://HOST:PORT or wss://HOST:PORT to relay to, optionally ;weight=N",
+            "                                  and ;backup (gets connections only when no other upstream can take",
+            "                                  them); repeatable; a host name is one upstream per address",
             "  --balance NAME                  balancing strategy: round-robin (default), least-connections (or",
             "                                  least-conn), random-two (or p2c: the less loaded of two picked at",
             "                                  random), ip-hash (a client's IPv4 /24 keeps its upstream), or",
@@ -63,7 +61,30 @@ public final class RunnerOptions {
             "                                  0 or off for none (default off)",
             "  --max-connections N             clients beyond N get 503 with Retry-After (default: no limit)",
             "  --event-loops N                 event-loop threads (default: one per processor)",
+            "  --admin HOST:PORT               serve the runtime API (upstream status, drain, resume, weight, add,",
+            "                                  remove, rebalance) over HTTP there; no authentication: loopback only",
             "  --help                          print this help and exit",
+            "",
+            "Upstream retries, health and host names:",
+            "  --max-upstream-tries N          upstreams tried for one connection, then 502 (default 3)",
+            "  --connect-budget D              time all tries of one connection may take, then 504 (default 30s)",
+            "  --max-fails N                   failed connects or upgrades within the fail window that take an",
+            "                                  upstream out for the fail timeout; 0 turns this off (default 1)",
+            "  --fail-timeout D                how long a failed upstream is left out (default 10s)",
+            "  --fail-window D                 period failures are counted over (default: the fail timeout)",
+            "  --health-check CHECK            probe every upstream: tcp (a connect) or ws:PATH (an upgrade of",
+            "                                  PATH, e.g. ws:/health, that must be answered 101); default off",
+            "  --health-interval D             time between two rounds of probes (default 5s; min 10ms)",
+            "  --health-timeout D              time one probe may take (default 2s, at most the interval)",
+            "  --health-rise N                 passed probes in a row that bring an upstream back (default 2)",
+            "  --health-fall N                 failed probes in a row that take it out (default 3)",
+            "  --resolve-every D               resolve upstream host names again every D (min 100ms): new",
+            "                                  addresses join, vanished ones get no new connections (default:",
+            "                                  once, at start)",
+            "  --drain-vanished D[,SPREAD]     close a vanished address's connections with 1012 after D, one",
+            "                                  after the other over SPREAD (default 0); needs --resolve-every",
+            "  --rebalance-on-join T,RATE      when upstreams join, upstreams over their share by more than T",
+            "                                  (0.1 = 10%) close connections with 1012, at most RATE a second",
             "",
             "TLS (files in PEM form):",
             "  --tls-cert FILE                 certificate chain, the server's own certificate first: with --tls-key,",
@@ -90,8 +111,8 @@ public final class RunnerOptions {
     private final boolean help;
     private final boolean demo;
     private final List<InetSocketAddress> listen;
-    private final List<UpstreamOption> upstreams;
-    private final String balance;
+    private final InetSocketAddress admin;
+    private final BalanceOptions balancing;
     private final Duration connectTimeout;
     private final Duration handshakeTimeout;
     private final Duration upstreamHandshakeTimeout;
@@ -105,12 +126,12 @@ public final class RunnerOptions {
     private final Integer shutdownCloseCode;
     private final TlsOptions tls;
 
-    private RunnerOptions(Parser parser, TlsOptions tls) {
+    private RunnerOptions(Parser parser, BalanceOptions balancing, TlsOptions tls) {
         this.help = parser.help;
         this.demo = parser.demo;
         this.listen = parser.listen.isEmpty() ? List.of(DEFAULT_LISTEN) : List.copyOf(parser.listen);
-        this.upstreams = List.copyOf(parser.upstreams);
-        this.balance = parser.balance;
+        this.admin = parser.admin;
+        this.balancing = balancing;
         this.connectTimeout = parser.connectTimeout;
         this.handshakeTimeout = parser.handshakeTimeout;
         this.upstreamHandshakeTimeout = parser.upstreamHandshakeTimeout;
@@ -134,10 +155,9 @@ public final class RunnerOptions {
         Parser parser = new Parser();
         if (Arrays.asList(args).contains("--help") || Arrays.asList(args).contains("-h")) {
             parser.help = true;
-            return new RunnerOptions(parser, TlsOptions.none());
+            return new RunnerOptions(parser, BalanceOptions.none(), TlsOptions.none());
         }
-        TlsOptions tls = parser.parse(args);
-        return new RunnerOptions(parser, tls);
+        return parser.parse(args);
     }
 
     /** The {@code --help} text, ending with a line break. */
@@ -155,19 +175,29 @@ public final class RunnerOptions {
         return demo;
     }
 
+    /** {@code --admin}: where the runtime API ({@link AdminServer}) listens; empty when it is off. */
+    public Optional<InetSocketAddress> admin() {
+        return Optional.ofNullable(admin);
+    }
+
     /** The listen addresses, resolved; {@link #DEFAULT_LISTEN} when none was given. */
     public List<InetSocketAddress> listen() {
         return listen;
     }
 
-    /** The {@code --upstream}s in the order given; empty only with {@code --demo}. */
+    /** The {@code --upstream}s in the order given; empty only with {@code --demo}. Short for {@link #balancing()}'s. */
     public List<UpstreamOption> upstreams() {
-        return upstreams;
+        return balancing.upstreams();
     }
 
-    /** The balancing strategy's name, accepted by {@link BalancingStrategy#byName}. */
+    /** The {@code --balance} strategy's canonical name. Short for {@link #balancing()}'s. */
     public String balance() {
-        return balance;
+        return balancing.balance();
+    }
+
+    /** The upstream and balancing flags: {@code --upstream}, {@code --balance}, health, retries, host names. */
+    public BalanceOptions balancing() {
+        return balancing;
     }
 
     public Optional<Duration> connectTimeout() {
@@ -230,9 +260,7 @@ public final class RunnerOptions {
         private boolean help;
         private boolean demo;
         private final List<InetSocketAddress> listen = new ArrayList<>();
-        private final List<UpstreamOption> upstreams = new ArrayList<>();
-        private final List<InetSocketAddress> upstreamAddresses = new ArrayList<>();
-        private String balance = "round-robin";
+        private InetSocketAddress admin;
         private Duration connectTimeout;
         private Duration handshakeTimeout;
         private Duration upstreamHandshakeTimeout;
@@ -247,10 +275,11 @@ public final class RunnerOptions {
         private HeartbeatPolicy.Sides pingSide;
         private Duration idleTimeout;
         private Integer shutdownCloseCode;
+        private final BalanceOptions.Parser balancing = new BalanceOptions.Parser();
         private final TlsOptions.Parser tls = new TlsOptions.Parser();
 
-        /** Takes every argument and returns the TLS flags, checked. */
-        TlsOptions parse(String[] args) throws UsageException {
+        /** Takes every argument and checks the flags against each other. */
+        RunnerOptions parse(String[] args) throws UsageException {
             for (int i = 0; i < args.length; i++) {
                 String argument = args[i];
                 if (!argument.startsWith("--")) {
@@ -282,9 +311,7 @@ public final class RunnerOptions {
                 }
                 accept(flag, value);
             }
-            if (upstreams.isEmpty() && !demo) {
-                throw new UsageException("--upstream: at least one upstream is required (or use --demo)");
-            }
+            BalanceOptions balanceOptions = balancing.finish(demo);
             if (noHeartbeat) {
                 String pingFlag = pingInterval != null ? "--ping-interval"
                         : pingTimeout != null ? "--ping-timeout"
@@ -294,7 +321,7 @@ public final class RunnerOptions {
                     throw new UsageException("--no-heartbeat: cannot be combined with " + pingFlag);
                 }
             }
-            return tls.finish(upstreams);
+            return new RunnerOptions(this, balanceOptions, tls.finish(balanceOptions.upstreams()));
         }
 
         /** The heartbeat the flags describe; the values were checked against the policy's bounds already. */
@@ -318,8 +345,7 @@ public final class RunnerOptions {
         private static boolean isValueFlag(String flag) {
             switch (flag) {
                 case "--listen":
-                case "--upstream":
-                case "--balance":
+                case "--admin":
                 case "--connect-timeout":
                 case "--handshake-timeout":
                 case "--upstream-handshake-timeout":
@@ -335,7 +361,7 @@ public final class RunnerOptions {
                 case "--shutdown-close-code":
                     return true;
                 default:
-                    return TlsOptions.Parser.isValueFlag(flag);
+                    return BalanceOptions.Parser.isValueFlag(flag) || TlsOptions.Parser.isValueFlag(flag);
             }
         }
 
@@ -346,19 +372,20 @@ public final class RunnerOptions {
             if (value == null) {
                 throw new UsageException(flag + ": missing value");
             }
+            if (BalanceOptions.Parser.isValueFlag(flag)) {
+                balancing.accept(flag, value);
+                return;
+            }
             if (TlsOptions.Parser.isValueFlag(flag)) {
                 tls.accept(flag, value);
                 return;
             }
             switch (flag) {
                 case "--listen":
-                    listen.add(listenAddress(value));
+                    listen.add(listenAddress(flag, value));
                     break;
-                case "--upstream":
-                    upstreams.add(upstream(value));
-                    break;
-                case "--balance":
-                    balance = strategyName(value);
+                case "--admin":
+                    admin = listenAddress(flag, value);
                     break;
                 case "--connect-timeout":
                     connectTimeout = duration(flag, value);
@@ -402,51 +429,11 @@ public final class RunnerOptions {
             }
         }
 
-        private static InetSocketAddress listenAddress(String value) throws UsageException {
+        private static InetSocketAddress listenAddress(String flag, String value) throws UsageException {
             try {
                 return Addresses.parse(value);
             } catch (IllegalArgumentException e) {
-                throw new UsageException("--listen: " + e.getMessage());
-            }
-        }
-
-        private UpstreamOption upstream(String value) throws UsageException {
-            String[] parts = value.split(";", -1);
-            int weight = 1;
-            for (int i = 1; i < parts.length; i++) {
-                if (!parts[i].startsWith("weight=")) {
-                    throw new UsageException("--upstream: unknown parameter '" + parts[i] + "' in '" + value
-                            + "' (only ;weight=N is supported)");
-                }
-                String number = parts[i].substring("weight=".length());
-                if (!number.matches("[0-9]{1,6}") || Integer.parseInt(number) < 1) {
-                    throw new UsageException("--upstream: invalid weight '" + number + "' in '" + value
-                            + "' (use a whole number from 1)");
-                }
-                weight = Integer.parseInt(number);
-            }
-            Upstream upstream;
-            try {
-                upstream = Upstream.of(parts[0], weight);
-            } catch (IllegalArgumentException e) {
-                throw new UsageException("--upstream: " + startLowerCase(e.getMessage()));
-            }
-            int earlier = upstreamAddresses.indexOf(upstream.address());
-            if (earlier >= 0) {
-                URI first = upstreams.get(earlier).uri();
-                throw new UsageException("--upstream: " + upstream.uri() + (first.equals(upstream.uri())
-                        ? " is given twice" : " and " + first + " are the same address"));
-            }
-            upstreamAddresses.add(upstream.address());
-            return new UpstreamOption(upstream.uri(), weight);
-        }
-
-        /** The canonical name: aliases resolved, a hash key's cookie or parameter name kept as given. */
-        private static String strategyName(String value) throws UsageException {
-            try {
-                return BalancingStrategy.byName(value).toString();
-            } catch (IllegalArgumentException e) {
-                throw new UsageException("--balance: " + startLowerCase(e.getMessage()));
+                throw new UsageException(flag + ": " + e.getMessage());
             }
         }
 
@@ -499,13 +486,6 @@ public final class RunnerOptions {
                 throw new UsageException(flag + ": invalid number '" + value + "' (use a whole number from 1)");
             }
             return Integer.parseInt(value);
-        }
-
-        private static String startLowerCase(String message) {
-            if (message == null || message.isEmpty()) {
-                return "invalid value";
-            }
-            return Character.toLowerCase(message.charAt(0)) + message.substring(1);
         }
     }
 }

@@ -9,9 +9,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A proxy started by the {@link Runner}, with its listeners' TLS and the demo echo backends it relays to, if any.
- * {@link #close()} shuts the proxy down gracefully first (clients get Close 1001, or the
- * {@code --shutdown-close-code}), then stops watching the certificate files and stops the backends.
+ * A proxy started by the {@link Runner}, with its listeners' TLS, its runtime API and the demo echo backends it
+ * relays to, if any. {@link #close()} stops the runtime API ({@code --admin}), shuts the proxy down gracefully
+ * (clients get Close 1001, or the {@code --shutdown-close-code}), then stops watching the certificate files and stops
+ * the backends.
  *
  * <p>Thread-safe; {@link #close()} is idempotent.
  */
@@ -22,11 +23,19 @@ public final class RunningProxy implements AutoCloseable {
     /** Null when the listeners serve ws://. */
     private final ServerTls tls;
     private final List<EchoServer> demoBackends;
+    /** Null without {@code --admin}. */
+    private final AdminServer admin;
 
-    RunningProxy(ProxyServer proxy, ServerTls tls, List<EchoServer> demoBackends) {
+    RunningProxy(ProxyServer proxy, ServerTls tls, List<EchoServer> demoBackends, AdminServer admin) {
         this.proxy = proxy;
         this.tls = tls;
         this.demoBackends = List.copyOf(demoBackends);
+        this.admin = admin;
+    }
+
+    /** The runtime API ({@code --admin}); empty when it is off. */
+    public Optional<AdminServer> admin() {
+        return Optional.ofNullable(admin);
     }
 
     /** The bound listen addresses, with actual ports. */
@@ -72,6 +81,9 @@ public final class RunningProxy implements AutoCloseable {
     @Override
     public void close() {
         try {
+            if (admin != null) {
+                admin.close(); // no changes to a pool whose proxy is going away
+            }
             proxy.close();
         } finally {
             if (tls != null) {

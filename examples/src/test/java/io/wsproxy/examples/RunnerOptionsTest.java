@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.wsproxy.HeartbeatPolicy;
 import io.wsproxy.tls.ClientAuth;
+import io.wsproxy.upstream.ActiveHealthCheck;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Path;
@@ -176,7 +177,7 @@ class RunnerOptionsTest {
                 options.listen());
         assertEquals(List.of(new UpstreamOption(URI.create(UPSTREAM), 1),
                 new UpstreamOption(URI.create("ws://127.0.0.1:9002"), 3)), options.upstreams());
-        assertEquals(3, options.upstreams().get(1).toUpstream().weight());
+        assertEquals(3, options.upstreams().get(1).weight());
     }
 
     @Test
@@ -208,6 +209,13 @@ class RunnerOptionsTest {
     }
 
     @Test
+    void readsTheRuntimeApiAddress() throws UsageException {
+        assertEquals(Optional.empty(), RunnerOptions.parse("--demo").admin());
+        assertEquals(Optional.of(new InetSocketAddress("127.0.0.1", 9090)),
+                RunnerOptions.parse("--demo", "--admin", "127.0.0.1:9090").admin());
+    }
+
+    @Test
     void helpWinsOverEverythingElse() throws UsageException {
         assertTrue(RunnerOptions.parse("--bogus", "--help").help());
         assertTrue(RunnerOptions.parse("-h").help());
@@ -220,9 +228,126 @@ class RunnerOptionsTest {
                 "--shutdown-timeout", "--shutdown-close-code", "--max-connections", "--event-loops",
                 "--ping-interval", "--ping-timeout", "--ping-side", "--no-heartbeat", "--idle-timeout", "--help",
                 "--tls-cert", "--tls-key", "--tls-key-password", "--tls-key-password-file", "--tls-client-ca",
-                "--tls-client-auth", "--tls-watch", "--upstream-ca", "--upstream-insecure")) {
+                "--tls-client-auth", "--tls-watch", "--upstream-ca", "--upstream-insecure",
+                "--max-upstream-tries", "--connect-budget", "--max-fails", "--fail-timeout", "--fail-window",
+                "--health-check", "--health-interval", "--health-timeout", "--health-rise", "--health-fall",
+                "--resolve-every", "--drain-vanished", "--rebalance-on-join", "--admin")) {
             assertTrue(RunnerOptions.usage().contains("  " + flag + " "), flag);
         }
+    }
+
+    @Test
+    void balancingFlagsNotGivenKeepThePoolsDefaults() throws UsageException {
+        BalanceOptions balancing = RunnerOptions.parse("--upstream", UPSTREAM).balancing();
+
+        assertEquals(List.of(new UpstreamOption(URI.create(UPSTREAM), 1, false)), balancing.upstreams());
+        assertEquals("round-robin", balancing.balance());
+        assertEquals(1, balancing.maxFails());
+        assertEquals(Duration.ofSeconds(10), balancing.failTimeout());
+        assertEquals(Duration.ofSeconds(10), balancing.failWindow());
+        assertEquals(Optional.empty(), balancing.healthCheck());
+        assertEquals(Optional.empty(), balancing.resolveEvery());
+        assertEquals(Optional.empty(), balancing.drainVanished());
+        assertEquals(Optional.empty(), balancing.rebalanceOnJoin());
+        assertEquals(Optional.empty(), balancing.connectBudget());
+        assertEquals(OptionalInt.empty(), balancing.maxUpstreamTries());
+    }
+
+    @Test
+    void backupParameterMarksABackupUpstreamInAnyOrderWithTheWeight() throws UsageException {
+        RunnerOptions options = RunnerOptions.parse("--upstream", UPSTREAM, "--upstream",
+                "ws://127.0.0.1:9002;backup", "--upstream", "ws://127.0.0.1:9003;backup;weight=2",
+                "--upstream=ws://127.0.0.1:9004;weight=3;backup");
+
+        assertEquals(List.of(new UpstreamOption(URI.create(UPSTREAM), 1, false),
+                new UpstreamOption(URI.create("ws://127.0.0.1:9002"), 1, true),
+                new UpstreamOption(URI.create("ws://127.0.0.1:9003"), 2, true),
+                new UpstreamOption(URI.create("ws://127.0.0.1:9004"), 3, true)), options.upstreams());
+        assertEquals(List.of(UPSTREAM, "ws://127.0.0.1:9002;backup", "ws://127.0.0.1:9003;weight=2;backup",
+                "ws://127.0.0.1:9004;weight=3;backup"),
+                options.upstreams().stream().map(UpstreamOption::toString).toList());
+    }
+
+    @Test
+    void demoBackendsAreNotBackupsSoEveryUpstreamMayBeOne() throws UsageException {
+        assertTrue(RunnerOptions.parse("--demo", "--upstream", UPSTREAM + ";backup").upstreams().get(0).backup());
+    }
+
+    @Test
+    void readsPassiveHealthTheWindowDefaultingToTheFailTimeout() throws UsageException {
+        BalanceOptions timeoutOnly = RunnerOptions.parse("--demo", "--max-fails", "3", "--fail-timeout", "30s")
+                .balancing();
+        assertEquals(3, timeoutOnly.maxFails());
+        assertEquals(Duration.ofSeconds(30), timeoutOnly.failTimeout());
+        assertEquals(Duration.ofSeconds(30), timeoutOnly.failWindow());
+
+        BalanceOptions windowOnly = RunnerOptions.parse("--demo", "--fail-window=1m").balancing();
+        assertEquals(1, windowOnly.maxFails());
+        assertEquals(Duration.ofSeconds(10), windowOnly.failTimeout());
+        assertEquals(Duration.ofMinutes(1), windowOnly.failWindow());
+
+        BalanceOptions both = RunnerOptions.parse("--demo", "--fail-window", "5s", "--fail-timeout", "2m")
+                .balancing();
+        assertEquals(Duration.ofSeconds(5), both.failWindow());
+        assertEquals(Duration.ofMinutes(2), both.failTimeout());
+
+        assertEquals(0, RunnerOptions.parse("--demo", "--max-fails", "0").balancing().maxFails());
+    }
+
+    @Test
+    void readsATcpHealthCheckWithHaproxysDefaults() throws UsageException {
+        assertEquals(Optional.of(new ActiveHealthCheck(null, Duration.ofSeconds(5), Duration.ofSeconds(2), 2, 3)),
+                RunnerOptions.parse("--demo", "--health-check", "tcp").balancing().healthCheck());
+        assertEquals(Optional.of(new ActiveHealthCheck(null, Duration.ofSeconds(5), Duration.ofSeconds(2), 2, 3)),
+                RunnerOptions.parse("--demo", "--health-check=TCP").balancing().healthCheck());
+    }
+
+    @Test
+    void readsAWebSocketHealthCheckAndItsTuning() throws UsageException {
+        assertEquals(Optional.of(new ActiveHealthCheck("/health?probe=1", Duration.ofSeconds(1),
+                Duration.ofMillis(500), 1, 5)), RunnerOptions.parse("--demo", "--health-check", "ws:/health?probe=1",
+                "--health-interval", "1s", "--health-timeout", "500ms", "--health-rise", "1", "--health-fall", "5")
+                .balancing().healthCheck());
+    }
+
+    @Test
+    void healthTimeoutDefaultsToTheChecksOwnAtMostTheInterval() throws UsageException {
+        assertEquals(Optional.of(new ActiveHealthCheck("/", Duration.ofMillis(100), Duration.ofMillis(100), 2, 3)),
+                RunnerOptions.parse("--demo", "--health-check", "ws:/", "--health-interval", "100ms").balancing()
+                        .healthCheck());
+        assertEquals(Optional.of(new ActiveHealthCheck(null, Duration.ofMillis(10), Duration.ofMinutes(1), 2, 3)),
+                RunnerOptions.parse("--demo", "--health-check", "tcp", "--health-interval", "10ms",
+                        "--health-timeout", "1m").balancing().healthCheck());
+    }
+
+    @Test
+    void readsHostNameResolutionAndWhatHappensToVanishedAddresses() throws UsageException {
+        BalanceOptions balancing = RunnerOptions.parse("--demo", "--resolve-every", "30s", "--drain-vanished",
+                "30s,60s").balancing();
+        assertEquals(Optional.of(Duration.ofSeconds(30)), balancing.resolveEvery());
+        assertEquals(Optional.of(new BalanceOptions.DrainVanished(Duration.ofSeconds(30), Duration.ofSeconds(60))),
+                balancing.drainVanished());
+
+        assertEquals(Optional.of(new BalanceOptions.DrainVanished(Duration.ofMinutes(2), Duration.ZERO)),
+                RunnerOptions.parse("--demo", "--resolve-every=100ms", "--drain-vanished=2m").balancing()
+                        .drainVanished());
+    }
+
+    @Test
+    void readsTheRebalanceOnJoinToleranceAndRate() throws UsageException {
+        assertEquals(Optional.of(new BalanceOptions.Rebalance(0.1, 50)),
+                RunnerOptions.parse("--demo", "--rebalance-on-join", "0.1,50").balancing().rebalanceOnJoin());
+        assertEquals(Optional.of(new BalanceOptions.Rebalance(0, 0.5)),
+                RunnerOptions.parse("--demo", "--rebalance-on-join=0,0.5").balancing().rebalanceOnJoin());
+    }
+
+    @Test
+    void readsTheRetryLimits() throws UsageException {
+        BalanceOptions balancing = RunnerOptions.parse("--demo", "--connect-budget", "20s",
+                "--max-upstream-tries", "5").balancing();
+
+        assertEquals(Optional.of(Duration.ofSeconds(20)), balancing.connectBudget());
+        assertEquals(OptionalInt.of(5), balancing.maxUpstreamTries());
     }
 
     static Stream<Arguments> mistakes() {
@@ -256,7 +381,7 @@ class RunnerOptionsTest {
                         "--upstream: invalid weight 'x' in 'ws://127.0.0.1:9001;weight=x' (use a whole number from 1)"),
                 Arguments.of(List.of("--upstream", UPSTREAM + ";max_fails=3"),
                         "--upstream: unknown parameter 'max_fails=3' in 'ws://127.0.0.1:9001;max_fails=3'"
-                                + " (only ;weight=N is supported)"),
+                                + " (use ;weight=N or ;backup)"),
                 Arguments.of(List.of("--upstream", UPSTREAM, "--upstream", UPSTREAM + ";weight=2"),
                         "--upstream: ws://127.0.0.1:9001 is given twice"),
                 Arguments.of(List.of("--demo", "--balance", "fastest"),
@@ -268,6 +393,8 @@ class RunnerOptionsTest {
                                 + " hash:cookie:session"),
                 Arguments.of(List.of("--demo", "--max-connections", "0"),
                         "--max-connections: invalid number '0' (use a whole number from 1)"),
+                Arguments.of(List.of("--demo", "--admin", "127.0.0.1"),
+                        "--admin: invalid address '127.0.0.1' (use HOST:PORT, e.g. 127.0.0.1:8080 or [::1]:8080)"),
                 Arguments.of(List.of("--demo", "--event-loops", "many"),
                         "--event-loops: invalid number 'many' (use a whole number from 1)"),
                 Arguments.of(List.of("--demo", "--ping-interval", "9ms"),
@@ -357,7 +484,76 @@ class RunnerOptionsTest {
                 Arguments.of(List.of("--demo", "--upstream-insecure"),
                         "--upstream-insecure: applies to wss:// upstreams, and no --upstream is wss://"),
                 Arguments.of(List.of("--upstream", "wss://127.0.0.1:9443", "--upstream", "ws://127.0.0.1:9443"),
-                        "--upstream: ws://127.0.0.1:9443 and wss://127.0.0.1:9443 are the same address"));
+                        "--upstream: ws://127.0.0.1:9443 and wss://127.0.0.1:9443 are the same address"),
+                Arguments.of(List.of("--upstream", UPSTREAM + ";backup=yes"),
+                        "--upstream: unknown parameter 'backup=yes' in 'ws://127.0.0.1:9001;backup=yes'"
+                                + " (use ;weight=N or ;backup)"),
+                Arguments.of(List.of("--upstream", UPSTREAM + ";backup", "--upstream", "ws://127.0.0.1:9002;backup"),
+                        "--upstream: every upstream is a backup; at least one must not be"),
+                Arguments.of(List.of("--demo", "--max-fails", "-1"),
+                        "--max-fails: invalid number '-1' (use a whole number from 0; 0 turns passive health off)"),
+                Arguments.of(List.of("--demo", "--max-fails", "few"),
+                        "--max-fails: invalid number 'few' (use a whole number from 0; 0 turns passive health off)"),
+                Arguments.of(List.of("--demo", "--max-fails", "0", "--fail-timeout", "5s"),
+                        "--max-fails: 0 turns passive health off, and cannot be combined with --fail-timeout"),
+                Arguments.of(List.of("--demo", "--fail-window", "5s", "--max-fails=0"),
+                        "--max-fails: 0 turns passive health off, and cannot be combined with --fail-window"),
+                Arguments.of(List.of("--demo", "--fail-timeout", "0s"),
+                        "--fail-timeout: duration must be positive, got '0s'"),
+                Arguments.of(List.of("--demo", "--fail-window", "10"),
+                        "--fail-window: invalid duration '10' (use e.g. 500ms, 30s, 2m)"),
+                Arguments.of(List.of("--demo", "--fail-timeout"), "--fail-timeout: missing value"),
+                Arguments.of(List.of("--demo", "--health-check", "http"),
+                        "--health-check: unknown check 'http' (use tcp or ws:PATH, e.g. ws:/health)"),
+                Arguments.of(List.of("--demo", "--health-check", "ws:health"),
+                        "--health-check: the path in 'ws:health' must start with / (e.g. ws:/health)"),
+                Arguments.of(List.of("--demo", "--health-check", "ws:"),
+                        "--health-check: the path in 'ws:' must start with / (e.g. ws:/health)"),
+                Arguments.of(List.of("--demo", "--health-check", "ws:/a b"),
+                        "--health-check: invalid path in 'ws:/a b' (use printable ASCII without spaces;"
+                                + " percent-encode the rest)"),
+                Arguments.of(List.of("--demo", "--health-check"), "--health-check: missing value"),
+                Arguments.of(List.of("--demo", "--health-interval", "1s"),
+                        "--health-interval: needs --health-check tcp or --health-check ws:PATH"),
+                Arguments.of(List.of("--demo", "--health-timeout", "1s"),
+                        "--health-timeout: needs --health-check tcp or --health-check ws:PATH"),
+                Arguments.of(List.of("--demo", "--health-rise", "1"),
+                        "--health-rise: needs --health-check tcp or --health-check ws:PATH"),
+                Arguments.of(List.of("--demo", "--health-fall", "1"),
+                        "--health-fall: needs --health-check tcp or --health-check ws:PATH"),
+                Arguments.of(List.of("--demo", "--health-check", "tcp", "--health-interval", "5ms"),
+                        "--health-interval: 5ms is too short (use at least 10ms)"),
+                Arguments.of(List.of("--demo", "--health-check", "tcp", "--health-timeout", "0ms"),
+                        "--health-timeout: duration must be positive, got '0ms'"),
+                Arguments.of(List.of("--demo", "--health-check", "tcp", "--health-rise", "0"),
+                        "--health-rise: invalid number '0' (use a whole number from 1)"),
+                Arguments.of(List.of("--demo", "--health-check", "tcp", "--health-fall", "three"),
+                        "--health-fall: invalid number 'three' (use a whole number from 1)"),
+                Arguments.of(List.of("--demo", "--resolve-every", "50ms"),
+                        "--resolve-every: 50ms is too short (use at least 100ms)"),
+                Arguments.of(List.of("--demo", "--resolve-every", "often"),
+                        "--resolve-every: invalid duration 'often' (use e.g. 500ms, 30s, 2m)"),
+                Arguments.of(List.of("--demo", "--drain-vanished", "30s"),
+                        "--drain-vanished: needs --resolve-every D (addresses vanish only when host names are"
+                                + " resolved again)"),
+                Arguments.of(List.of("--demo", "--resolve-every", "10s", "--drain-vanished", "30s,60s,90s"),
+                        "--drain-vanished: invalid value '30s,60s,90s' (use D or D,SPREAD, e.g. 30s,60s)"),
+                Arguments.of(List.of("--demo", "--resolve-every", "10s", "--drain-vanished", "30s,soon"),
+                        "--drain-vanished: invalid duration 'soon' (use e.g. 500ms, 30s, 2m)"),
+                Arguments.of(List.of("--demo", "--resolve-every", "10s", "--drain-vanished", "0s"),
+                        "--drain-vanished: duration must be positive, got '0s'"),
+                Arguments.of(List.of("--demo", "--rebalance-on-join", "0.1"),
+                        "--rebalance-on-join: invalid value '0.1' (use TOLERANCE,RATE, e.g. 0.1,50: 10% over the"
+                                + " fair share, 50 closes per second)"),
+                Arguments.of(List.of("--demo", "--rebalance-on-join", "10%,50"),
+                        "--rebalance-on-join: invalid value '10%,50' (use TOLERANCE,RATE, e.g. 0.1,50: 10% over the"
+                                + " fair share, 50 closes per second)"),
+                Arguments.of(List.of("--demo", "--rebalance-on-join", "0.1,0"),
+                        "--rebalance-on-join: the rate must be positive, got '0' in '0.1,0'"),
+                Arguments.of(List.of("--demo", "--connect-budget", "0s"),
+                        "--connect-budget: duration must be positive, got '0s'"),
+                Arguments.of(List.of("--demo", "--max-upstream-tries", "0"),
+                        "--max-upstream-tries: invalid number '0' (use a whole number from 1)"));
     }
 
     private static void assertNoTls(TlsOptions tls) {
