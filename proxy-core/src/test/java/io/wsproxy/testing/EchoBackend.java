@@ -12,7 +12,10 @@ import java.util.TreeMap;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -121,6 +124,7 @@ public final class EchoBackend implements AutoCloseable {
     public void push(String text) {
         for (WebSocket connection : connections) {
             connection.send(text);
+            server.checkWritten(connection, 0);
         }
     }
 
@@ -162,6 +166,8 @@ public final class EchoBackend implements AutoCloseable {
             server.stop(2_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } finally {
+            server.stopWriteChecks();
         }
     }
 
@@ -170,9 +176,24 @@ public final class EchoBackend implements AutoCloseable {
         return name + "@" + uri();
     }
 
+    /**
+     * The Java-WebSocket server. Java-WebSocket 1.6.0 can lose a write demand: its selector thread, having written a
+     * connection's queue empty, sets the key's interest back to read only, and a frame a worker thread queued in
+     * between (an echo, or the pong to a ping) then waits for the connection's next write, which in a test may never
+     * come. So every send is followed by a few checks that repeat the write demand while the connection still holds
+     * queued bytes, as the examples' echo server does.
+     */
     private final class Server extends WebSocketServer {
+        /** Delays of the write checks after a send, milliseconds. */
+        private static final long[] WRITE_CHECK_DELAYS = {10, 50, 200, 1000};
+
         final CountDownLatch started = new CountDownLatch(1);
         final AtomicReference<Exception> startError = new AtomicReference<>();
+        private final ScheduledExecutorService writeChecks = Executors.newSingleThreadScheduledExecutor(task -> {
+            Thread thread = new Thread(task, "echo-backend-write-check");
+            thread.setDaemon(true);
+            return thread;
+        });
 
         Server(InetSocketAddress address, List<Draft> drafts) {
             super(address, drafts);
@@ -215,6 +236,7 @@ public final class EchoBackend implements AutoCloseable {
             }
             if (echo) {
                 connection.send(message);
+                checkWritten(connection, 0);
             }
         }
 
@@ -227,7 +249,29 @@ public final class EchoBackend implements AutoCloseable {
             }
             if (echo) {
                 connection.send(bytes);
+                checkWritten(connection, 0);
             }
+        }
+
+        /** Repeats the write demand while {@code connection} still holds queued bytes (see the class comment). */
+        void checkWritten(WebSocket connection, int attempt) {
+            if (attempt >= WRITE_CHECK_DELAYS.length) {
+                return;
+            }
+            try {
+                writeChecks.schedule(() -> {
+                    if (connection.isOpen() && connection.hasBufferedData()) {
+                        onWriteDemand(connection);
+                        checkWritten(connection, attempt + 1);
+                    }
+                }, WRITE_CHECK_DELAYS[attempt], TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException e) {
+                // Stopping: nothing left to write for.
+            }
+        }
+
+        void stopWriteChecks() {
+            writeChecks.shutdownNow();
         }
 
         @Override
@@ -237,6 +281,7 @@ public final class EchoBackend implements AutoCloseable {
             data.duplicate().get(bytes);
             pings.add(bytes);
             super.onWebsocketPing(connection, frame);
+            checkWritten(connection, 0);
         }
 
         @Override
