@@ -5,10 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -20,11 +18,10 @@ import org.junit.jupiter.api.Test;
  * over the window only. Driven by a clock of the test's, so nothing waits.
  */
 class PoolStateTest {
-    private static final ClientRequest REQUEST =
-            new ClientRequest(new InetSocketAddress("192.0.2.1", 1234), "/", null, Map.of());
+    private static final ClientRequest REQUEST = Traffic.ANONYMOUS;
     private static final long SECOND = TimeUnit.SECONDS.toNanos(1);
 
-    private final AtomicLong now = new AtomicLong(1_000 * SECOND);
+    private final AtomicLong now = new AtomicLong(1_000 * SECOND); // any start: only differences count
     private final Upstream a = Upstream.of("ws://127.0.0.1:9001");
     private final Upstream b = Upstream.of("ws://127.0.0.1:9002");
     private final Upstream spare = Upstream.of("ws://127.0.0.1:9003");
