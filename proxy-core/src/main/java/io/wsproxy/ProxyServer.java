@@ -58,7 +58,8 @@ public final class ProxyServer implements AutoCloseable {
                 builder.upstreamHandshakeTimeout.toNanos(), builder.closeTimeout.toNanos(),
                 builder.sendTimeout.toNanos(), builder.bufferSize, builder.maxHeaderBytes, builder.maxHeaderCount,
                 builder.maxResponseBodyBytes, builder.maxMessageBytes, builder.maxUpstreamTries,
-                builder.connectBudget.toNanos(), builder.maxConnections, Math.max(1, builder.retryAfter.toSeconds()), builder.heartbeat,
+                builder.connectBudget.toNanos(), builder.maxConnections, Math.max(1, builder.retryAfter.toSeconds()),
+                builder.heartbeat,
                 builder.idleTimeout.toNanos(), builder.shutdownCloseCode, builder.upstreamTransport);
         this.relay = new Relay(config, builder.listen, builder.eventLoops);
         this.shutdownTimeout = builder.shutdownTimeout;

@@ -33,6 +33,7 @@ public record MemberStatus(Upstream member, Upstream.State state, boolean backup
     public String toString() {
         return member + " " + state + (backup ? " backup" : "") + " weight " + weight + ", " + activeConnections
                 + " active, " + pendingConnections + " pending, " + consecutiveFailures + "/" + failures + " failures"
-                + heartbeatRoundTrip.map(rtt -> String.format(Locale.ROOT, ", rtt %.1f ms", rtt.toNanos() / 1e6)).orElse("");
+                + heartbeatRoundTrip.map(rtt -> String.format(Locale.ROOT, ", rtt %.1f ms", rtt.toNanos() / 1e6))
+                        .orElse("");
     }
 }

@@ -194,7 +194,7 @@ public final class Upstream {
         return uri.getRawAuthority();
     }
 
-    /** Relative share of new connections for weighted strategies; at least 1; changed by {@link UpstreamPool#setWeight}. */
+    /** Relative share of new connections for weighted strategies; at least 1; see {@link UpstreamPool#setWeight}. */
     public int weight() {
         return weight;
     }
@@ -340,8 +340,8 @@ public final class Upstream {
 
     /**
      * Whether passive or active health has this member down: passive after the pool's {@code maxFails} failed
-     * connections within its fail window, for the fail timeout; active after its probes' fall threshold. A member that is down gets no new connections unless every
-     * member is.
+     * connections within its fail window, for the fail timeout; active after its probes' fall threshold. A member
+     * that is down gets no new connections unless every member is.
      */
     public boolean down() {
         return downAt(clock.getAsLong());

@@ -290,10 +290,14 @@ public final class UpstreamPool {
         }
     }
 
+    private static String listed(List<String> addresses) {
+        return addresses.isEmpty() ? "none" : String.join(", ", addresses);
+    }
+
     /** {@code group}'s members become one per address of {@code addresses}, vanished ones drained then removed. */
     private void update(HostGroup group, List<InetAddress> addresses) {
         List<Upstream> inPool = snapshot.all;
-        group.members.removeIf(member -> !inPool.contains(member)); // removed by hand: back if its address is
+        group.members.removeIf(member -> !inPool.contains(member)); // removed by hand: back while it resolves
         group.vanished.removeIf(member -> !inPool.contains(member));
         List<String> joined = new ArrayList<>();
         for (InetAddress address : addresses) {
@@ -326,9 +330,8 @@ public final class UpstreamPool {
             }
         }
         if (!joined.isEmpty() || !left.isEmpty()) {
-            log.info("Upstream {}: {} joined, {} left; now {} address(es)", group.target().uri(),
-                    joined.isEmpty() ? "none" : String.join(", ", joined), left.isEmpty() ? "none" : String.join(", ", left),
-                    group.members.size() - group.vanished.size());
+            log.info("Upstream {}: {} joined, {} left; now {} address(es)", group.target().uri(), listed(joined),
+                    listed(left), group.members.size() - group.vanished.size());
         }
         for (Upstream member : List.copyOf(group.vanished)) {
             if (member.activeConnections() == 0 && member.pendingConnections() == 0) {

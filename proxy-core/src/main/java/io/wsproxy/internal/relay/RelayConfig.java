@@ -44,7 +44,8 @@ public final class RelayConfig {
     public RelayConfig(UpstreamPool pool, ForwardedHeaders forwardedHeaders, long handshakeTimeoutNanos,
             long connectTimeoutNanos, long upstreamHandshakeTimeoutNanos, long closeTimeoutNanos, long sendTimeoutNanos,
             int bufferSize, int maxHeaderBytes, int maxHeaderCount, int maxResponseBodyBytes, long maxMessageBytes,
-            int maxUpstreamTries, long connectBudgetNanos, int maxConnections, long retryAfterSeconds, HeartbeatPolicy heartbeat,
+            int maxUpstreamTries, long connectBudgetNanos, int maxConnections, long retryAfterSeconds,
+            HeartbeatPolicy heartbeat,
             long idleTimeoutNanos, int shutdownCloseCode, UpstreamTransport upstreamTransport) {
         this.pool = pool;
         this.forwardedHeaders = forwardedHeaders;
