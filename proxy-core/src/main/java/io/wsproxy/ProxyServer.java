@@ -93,8 +93,8 @@ public final class ProxyServer implements AutoCloseable {
         public void vanished(Upstream member) {
             if (vanishedDeadline != null) {
                 int planned = relay.drain(member, vanishedDeadline.toNanos(), vanishedSpread.toNanos());
-                log.info("Upstream {} vanished from its host name: {} connections close from {} ms from now",
-                        member, planned, vanishedDeadline.toMillis());
+                log.info("Upstream {} vanished from its host name: {} connections to close in {} ms", member,
+                        planned, vanishedDeadline.toMillis());
             }
         }
 
@@ -103,9 +103,14 @@ public final class ProxyServer implements AutoCloseable {
             if (closesPerSecond > 0) {
                 long join = joins.incrementAndGet();
                 CompletableFuture.delayedExecutor(REBALANCE_SETTLE.toMillis(), TimeUnit.MILLISECONDS).execute(() -> {
-                    if (joins.get() == join && !relay.stopping()) {
+                    if (joins.get() != join || relay.stopping()) {
+                        return; // a later join rebalances, or the server is closing
+                    }
+                    try {
                         int planned = rebalance(tolerance, closesPerSecond);
                         log.info("Rebalancing after {} joined: {} connections to close", member, planned);
+                    } catch (RuntimeException e) {
+                        log.warn("Rebalancing after {} joined failed", member, e);
                     }
                 });
             }
