@@ -121,8 +121,7 @@ class MembershipChurnTest {
     @BeforeEach
     void start() throws Exception {
         for (int i = 0; i < CHURNED_PRIMARIES + 2; i++) {
-            EchoBackend backend = EchoBackend.start(i == 0 ? "anchor" : "backend-" + i);
-            backends.add(backend);
+            backends.add(EchoBackend.start(i == 0 ? "anchor" : "backend-" + i));
         }
         Upstream anchor = Upstream.of(backends.get(0).uri());
         created.add(anchor);
