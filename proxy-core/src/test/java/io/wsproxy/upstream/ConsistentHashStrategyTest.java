@@ -1,7 +1,6 @@
 package io.wsproxy.upstream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -112,19 +111,8 @@ class ConsistentHashStrategyTest {
 
     @Test
     void aKeyWhoseMemberWasTriedGoesToItsSecondChoiceTheMemberItWouldHaveWithoutTheFirst() {
-        Upstream[] members = Traffic.members(1, 1, 1);
-        UpstreamPool pool = pool(members);
-        for (int i = 0; i < 1000; i++) {
-            UpstreamPool.Attempt attempt = pool.attempt(tenant(i), 3);
-            Upstream first = attempt.next();
-            attempt.failed();
-            Upstream second = attempt.next();
-            attempt.failed();
-            assertNotEquals(first, second);
-            List<Upstream> others = new ArrayList<>(List.of(members));
-            others.remove(first);
-            assertEquals(Traffic.open(pool(others.toArray(Upstream[]::new)), tenant(i)).upstream(), second);
-        }
+        Traffic.assertSecondChoiceIsTheChoiceWithoutTheFirst(ConsistentHashStrategyTest::pool,
+                Traffic.members(1, 1, 1), ConsistentHashStrategyTest::tenant, 1000);
     }
 
     @Test

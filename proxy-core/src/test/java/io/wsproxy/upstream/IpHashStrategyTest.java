@@ -1,12 +1,9 @@
 package io.wsproxy.upstream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -72,18 +69,8 @@ class IpHashStrategyTest {
 
     @Test
     void aClientWhoseMemberWasTriedGoesToTheMemberItWouldHaveWithoutIt() {
-        Upstream[] members = Traffic.members(1, 1, 1);
-        UpstreamPool pool = pool(members);
-        for (int i = 0; i < 1000; i++) {
-            UpstreamPool.Attempt attempt = pool.attempt(network(i), 3);
-            Upstream first = attempt.next();
-            attempt.failed();
-            Upstream second = attempt.next();
-            assertNotEquals(first, second);
-            List<Upstream> others = new ArrayList<>(List.of(members));
-            others.remove(first);
-            assertEquals(Traffic.open(pool(others.toArray(Upstream[]::new)), network(i)).upstream(), second);
-        }
+        Traffic.assertSecondChoiceIsTheChoiceWithoutTheFirst(IpHashStrategyTest::pool, Traffic.members(1, 1, 1),
+                IpHashStrategyTest::network, 1000);
     }
 
     @Test

@@ -1,5 +1,7 @@
 package io.wsproxy.upstream;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 import java.net.InetSocketAddress;
@@ -9,6 +11,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
+import java.util.function.IntFunction;
 
 /**
  * Drives an {@link UpstreamPool} as the proxy does, without sockets: each connection is an attempt whose first
@@ -43,6 +47,27 @@ final class Traffic {
             connections.add(open(pool, ANONYMOUS));
         }
         return connections;
+    }
+
+    /**
+     * Checks, for the first {@code count} requests, that a connection whose first choice failed goes to the member it
+     * would get from a pool without the first ({@code poolOf} builds a pool of the strategy under test): a hash's
+     * second choice, as rendezvous hashing gives it.
+     */
+    static void assertSecondChoiceIsTheChoiceWithoutTheFirst(Function<Upstream[], UpstreamPool> poolOf,
+            Upstream[] members, IntFunction<ClientRequest> requests, int count) {
+        UpstreamPool pool = poolOf.apply(members);
+        for (int i = 0; i < count; i++) {
+            UpstreamPool.Attempt attempt = pool.attempt(requests.apply(i), 3);
+            Upstream first = attempt.next();
+            attempt.failed();
+            Upstream second = attempt.next();
+            attempt.failed();
+            assertNotEquals(first, second);
+            List<Upstream> others = new ArrayList<>(List.of(members));
+            others.remove(first);
+            assertEquals(open(poolOf.apply(others.toArray(Upstream[]::new)), requests.apply(i)).upstream(), second);
+        }
     }
 
     /** Fails one try of {@code member}: an attempt that skips the other members until it offers {@code member}. */
