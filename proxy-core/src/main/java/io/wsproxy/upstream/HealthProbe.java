@@ -1,14 +1,18 @@
 package io.wsproxy.upstream;
 
-import io.wsproxy.internal.handshake.WebSocketAccept;
+import io.wsproxy.internal.handshake.HttpError;
+import io.wsproxy.internal.handshake.HttpResponse;
+import io.wsproxy.internal.handshake.ParseStatus;
+import io.wsproxy.internal.handshake.ResponseParser;
+import io.wsproxy.internal.handshake.UpstreamHandshakeValidator;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.Base64;
-import java.util.Locale;
 
 /**
  * One active probe of one member, on the checker's own thread with a blocking socket: a TCP connect, or a TCP
@@ -20,6 +24,8 @@ final class HealthProbe {
     /** A masked Close 1001 (all-zero mask): the probe ends its WebSocket politely. */
     private static final byte[] CLOSE_1001 = {(byte) 0x88, (byte) 0x82, 0, 0, 0, 0, 0x03, (byte) 0xE9};
     private static final int MAX_HEAD = 8 * 1024;
+    /** Of a refusal's body, read only to reach its end. */
+    private static final int MAX_BODY = 8 * 1024;
 
     private HealthProbe() {
     }
@@ -42,17 +48,9 @@ final class HealthProbe {
                     + "\r\nSec-WebSocket-Version: 13\r\nUser-Agent: wsproxy-health-check\r\n\r\n")
                     .getBytes(StandardCharsets.US_ASCII));
             out.flush();
-            String head = readHead(socket.getInputStream());
-            if (head == null) {
-                return "closed the connection before answering the upgrade";
-            }
-            String statusLine = head.substring(0, Math.max(0, head.indexOf('\r')));
-            if (!statusLine.startsWith("HTTP/1.1 101")) {
-                return "answered " + statusLine;
-            }
-            String accept = "sec-websocket-accept: " + WebSocketAccept.of(key).toLowerCase(Locale.ROOT);
-            if (!head.toLowerCase(Locale.ROOT).contains(accept)) {
-                return "answered 101 with a wrong Sec-WebSocket-Accept";
+            String problem = answerProblem(socket.getInputStream(), key);
+            if (problem != null) {
+                return problem;
             }
             out.write(CLOSE_1001);
             out.flush();
@@ -62,21 +60,36 @@ final class HealthProbe {
         }
     }
 
-    /** The answer's head up to its blank line; null at end of stream; bounded. */
-    private static String readHead(InputStream in) throws IOException {
-        StringBuilder head = new StringBuilder();
-        while (head.length() < MAX_HEAD) {
-            int b = in.read();
-            if (b < 0) {
-                return null;
-            }
-            head.append((char) b);
-            int n = head.length();
-            if (n >= 4 && head.charAt(n - 4) == '\r' && head.charAt(n - 3) == '\n' && head.charAt(n - 2) == '\r'
-                    && head.charAt(n - 1) == '\n') {
-                return head.toString();
+    /**
+     * Null when the answer to the upgrade is one the relay would accept from this member (the relay's own parser and
+     * checks: {@code 101}, {@code Upgrade}, {@code Connection} and the right {@code Sec-WebSocket-Accept}); else what
+     * was wrong, in one line.
+     */
+    private static String answerProblem(InputStream in, String key) throws IOException {
+        ResponseParser parser = new ResponseParser(MAX_HEAD, MAX_BODY);
+        byte[] chunk = new byte[1024];
+        ParseStatus status = ParseStatus.NEED_MORE;
+        boolean answered = false;
+        while (status == ParseStatus.NEED_MORE) {
+            int n = in.read(chunk);
+            if (n < 0) {
+                if (!answered) {
+                    return "closed the connection before answering the upgrade";
+                }
+                status = parser.endOfInput();
+            } else {
+                answered = true;
+                status = parser.parse(ByteBuffer.wrap(chunk, 0, n));
             }
         }
-        throw new IOException("the answer's head is larger than " + MAX_HEAD + " bytes");
+        if (status == ParseStatus.ERROR) {
+            return parser.error().detail();
+        }
+        HttpResponse response = parser.response();
+        if (response.status() != 101) {
+            return "answered " + response.status() + " " + response.reasonPhrase();
+        }
+        HttpError error = UpstreamHandshakeValidator.validate(response, key);
+        return error == null ? null : error.detail();
     }
 }
