@@ -80,7 +80,8 @@ class HealthProbeTest {
         assertEquals("answered 404 Not Found",
                 probe(key -> "HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\n\r\nno socket"));
         assertEquals("upstream sent a wrong Sec-WebSocket-Accept",
-                probe(key -> switching("Sec-WebSocket-Accept: " + WebSocketAccept.of(key).toLowerCase(Locale.ROOT) + "\r\n")));
+                probe(key -> switching("Sec-WebSocket-Accept: " + WebSocketAccept.of(key).toLowerCase(Locale.ROOT)
+                        + "\r\n")));
         assertEquals("upstream sent 0 Sec-WebSocket-Accept header fields", probe(key -> switching("")));
         assertEquals("upstream 101 lacks Upgrade: websocket", probe(key -> "HTTP/1.1 101 Switching Protocols\r\n"
                 + "Connection: Upgrade\r\nSec-WebSocket-Accept: " + WebSocketAccept.of(key) + "\r\n\r\n"));
