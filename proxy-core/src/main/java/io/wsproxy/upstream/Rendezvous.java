@@ -21,9 +21,11 @@ import java.util.List;
  * new connection: small beside the connect and upgrade that follow.
  *
  * <p>The hash: 64-bit FNV-1a over the key, finished with MurmurHash3's {@code fmix64} (FNV-1a alone spreads the
- * last bytes of a key poorly). A member's hash is the same function of its URI string ({@code ws://host:port}), not
- * of its place in the pool or of anything random, so a member keeps its keys across restarts of the proxy and in
- * every proxy of a fleet that lists the same members. The pair's hash is {@code fmix64(keyHash ^ memberHash)}.
+ * last bytes of a key poorly). A member's hash is the same function of its URI string ({@code ws://host:port}), and
+ * for one of the addresses of a host name also of that address ({@link Upstream#toString()}), not of its place in
+ * the pool or of anything random, so a member keeps its keys across restarts of the proxy and in every proxy of a
+ * fleet that lists the same members. Each member computes it once ({@link Upstream#rendezvousHash()}). The pair's
+ * hash is {@code fmix64(keyHash ^ memberHash)}.
  *
  * <p>Stateless and thread-safe; nothing is allocated.
  */
@@ -54,15 +56,15 @@ final class Rendezvous {
 
     /** {@code -weight / ln(h)}: positive, larger for heavier members. */
     static double score(long keyHash, Upstream member) {
-        long pair = fmix64(keyHash ^ memberHash(member));
+        long pair = fmix64(keyHash ^ member.rendezvousHash());
         // The top 53 bits and a half: strictly inside (0, 1), so the logarithm is negative and finite.
         double h = ((pair >>> 11) + 0.5) * 0x1.0p-53;
         return -member.weight() / Math.log(h);
     }
 
-    static long memberHash(Upstream member) {
-        String uri = member.uri().toString();
-        return fmix64(fnv(FNV_OFFSET_BASIS, uri, 0, uri.length()));
+    /** The hash of a member known as {@code identity}; see the class comment. */
+    static long memberHash(String identity) {
+        return fmix64(fnv(FNV_OFFSET_BASIS, identity, 0, identity.length()));
     }
 
     /** A finished hash of {@code text[from, to)}, never {@link #NO_KEY}. */

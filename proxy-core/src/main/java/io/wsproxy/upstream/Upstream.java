@@ -30,6 +30,8 @@ public final class Upstream {
     private final InetSocketAddress address;
     /** Whether the URI named a host rather than an address: then {@link #toString()} shows the address too. */
     private final boolean named;
+    /** This member's hash for rendezvous hashing, of its URI and, when that names a host, its address. */
+    private final long rendezvousHash;
     /** Changed by {@link UpstreamPool#setWeight}; read by strategies at each choice. */
     private volatile int weight;
     /** Relayed connections currently open to this member (those whose upstream connect succeeded). */
@@ -68,6 +70,15 @@ public final class Upstream {
         this.address = address;
         this.named = named;
         this.weight = weight;
+        this.rendezvousHash = Rendezvous.memberHash(toString());
+    }
+
+    /**
+     * The member's hash for the hashing strategies: of its URI, so that a member keeps its keys across restarts; the
+     * addresses of one host name share the URI, so theirs is of the URI and the address ({@link #toString()}).
+     */
+    long rendezvousHash() {
+        return rendezvousHash;
     }
 
     /** A member of weight 1. See {@link #of(String, int)}. */

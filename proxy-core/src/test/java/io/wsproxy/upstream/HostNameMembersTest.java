@@ -59,6 +59,20 @@ class HostNameMembersTest {
     }
 
     @Test
+    void hashingSpreadsKeysOverEveryAddressOfAName() {
+        answer.set(List.of("10.0.0.1", "10.0.0.2", "10.0.0.3"));
+        UpstreamPool pool = UpstreamPool.builder().resolver(resolver).add("ws://backend.test:9000")
+                .strategy(BalancingStrategy.consistentHash(HashKey.header("X-Tenant"))).build();
+        Map<Upstream, Integer> counts = Traffic.zeroCounts(pool);
+        for (int i = 0; i < 3000; i++) {
+            counts.merge(Traffic.open(pool, Traffic.withHeader("X-Tenant", "tenant-" + i)).upstream(), 1,
+                    Integer::sum);
+        }
+        // The addresses share the name's URI; each must still be a member of its own to the hash.
+        counts.values().forEach(count -> assertTrue(Math.abs(count - 1000) <= 150, counts::toString));
+    }
+
+    @Test
     void aNameThatDoesNotResolveIsRefusedAtBuild() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> UpstreamPool.builder().resolver(resolver).add("ws://nowhere.test:9000").build());
